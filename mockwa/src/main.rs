@@ -1,0 +1,99 @@
+//! `mockwa`: run the mock WhatsApp Web server from a shell.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use mockwa::{Config, MockWa};
+use tokio::signal::unix::{SignalKind, signal};
+
+/// A WhatsApp Web server and simulated phone, on loopback, for tests and demos.
+///
+/// Prints its WebSocket URL as the first line of stdout, then serves until
+/// SIGTERM or Ctrl-C. Point a client built with whatsapp-rust's
+/// `danger-skip-cert-chain-verify` feature at that URL.
+///
+/// The phone and the network are played through an HTTP admin API on the
+/// same host and port (JSON bodies; "phone" omitted means every phone):
+///
+///   POST /admin/scan     {"qr": "...", "phone": "15550001111", "push_name": "opt"}
+///                        the phone scans a QR code -> {"jid": "..."};
+///                        404 unknown or expired ref, 400 malformed code
+///   POST /admin/drop     {"phone"}             cut live sockets, no close frame
+///   POST /admin/refuse   {"seconds"}           answer new connections 503 (0 ends it)
+///   POST /admin/mute     {"phone", "seconds"}  keep sockets open, answer nothing
+///   POST /admin/logout   {"phone"}             the phone removes the device
+///                                              (conflict device_removed, then 401)
+///   POST /admin/replace  {"phone"}             conflict replaced
+///   POST /admin/ban      {"phone", "seconds"}  logins get 402 until it expires
+///   POST /admin/outdated {"enabled"}           logins get 405 while enabled
+///   GET  /admin/devices  [{"phone", "device", "connected", "logins", ...}]
+///   GET  /admin/stats    connection, handshake and login counters
+///
+/// Example: curl -s -d '{"phone":"15550001111"}' http://127.0.0.1:PORT/admin/drop
+#[derive(Debug, Parser)]
+#[command(version, verbatim_doc_comment)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Server static key (hex), created if absent, so clients that cached it
+    /// log in with Noise IK across restarts of the mock.
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// Keep the linked devices in this JSON file so they survive a restart.
+    #[arg(long, value_name = "FILE")]
+    state_file: Option<PathBuf>,
+    /// QR refs handed to each registering client.
+    #[arg(long, default_value_t = 6, value_name = "N")]
+    refs: usize,
+    /// Seconds the first QR ref stays valid.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    first_ref_ttl: u64,
+    /// Seconds each later QR ref stays valid.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    ref_ttl: u64,
+    /// Log more (-v: info, -vv: debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let level = ["warn", "info", "debug"][usize::from(args.verbose.min(2))];
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("mockwa={level}"))),
+        )
+        .init();
+    if !args.listen.ip().is_loopback() {
+        tracing::warn!("listening on {}, which is not loopback", args.listen);
+    }
+    let mock = MockWa::start(Config {
+        listen: args.listen,
+        key_file: args.key_file,
+        state_file: args.state_file,
+        refs: args.refs,
+        first_ref_ttl: Duration::from_secs(args.first_ref_ttl),
+        ref_ttl: Duration::from_secs(args.ref_ttl),
+    })
+    .await?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", mock.url())?;
+    stdout.flush()?;
+    drop(stdout);
+
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    mock.shutdown().await;
+    Ok(())
+}

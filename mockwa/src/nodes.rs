@@ -1,0 +1,131 @@
+//! The stanzas the server sends, built in one place.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::{Jid, Node};
+
+/// The server's own address on every stanza it sends.
+pub(crate) const SERVER: &str = "s.whatsapp.net";
+
+/// Seconds since the epoch, as the server's clock.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A string attribute of `node`, if present.
+pub(crate) fn attr(node: &Node, key: &str) -> Option<String> {
+    node.attrs.get(key).map(|v| v.as_str().into_owned())
+}
+
+/// `<iq type="result" id=…/>`, the answer to any request the mock has no
+/// more to say about. Carries the server time like keepalive answers do.
+pub(crate) fn iq_result(id: &str) -> Node {
+    NodeBuilder::new("iq")
+        .attr("from", SERVER)
+        .attr("type", "result")
+        .attr("id", id.to_string())
+        .attr("t", unix_now().to_string())
+        .build()
+}
+
+/// `<iq type="result">` with children.
+pub(crate) fn iq_result_with(id: &str, children: Vec<Node>) -> Node {
+    NodeBuilder::new("iq")
+        .attr("from", SERVER)
+        .attr("type", "result")
+        .attr("id", id.to_string())
+        .children(children)
+        .build()
+}
+
+/// A server-initiated `<iq type="set" xmlns=…>`.
+pub(crate) fn iq_set(id: &str, xmlns: &'static str, children: Vec<Node>) -> Node {
+    NodeBuilder::new("iq")
+        .attr("from", SERVER)
+        .attr("type", "set")
+        .attr("id", id.to_string())
+        .attr("xmlns", xmlns)
+        .children(children)
+        .build()
+}
+
+/// `<stream:error code=…/>`: 515 asks for an immediate reconnect.
+pub(crate) fn stream_error_code(code: &str) -> Node {
+    NodeBuilder::new("stream:error")
+        .attr("code", code.to_string())
+        .build()
+}
+
+/// `<stream:error><conflict type=…/></stream:error>`: `device_removed` logs
+/// the device out, `replaced` tells it another client took over.
+pub(crate) fn stream_conflict(kind: &str) -> Node {
+    NodeBuilder::new("stream:error")
+        .children([NodeBuilder::new("conflict")
+            .attr("type", kind.to_string())
+            .build()])
+        .build()
+}
+
+/// `<success>`: the login was accepted.
+pub(crate) fn success(lid: &Jid) -> Node {
+    NodeBuilder::new("success")
+        .attr("t", unix_now().to_string())
+        .attr("lid", lid.clone())
+        .attr("props", "1")
+        .attr("location", "mock")
+        .build()
+}
+
+/// `<failure reason=…>`: the login was refused.
+pub(crate) fn failure(reason: u16) -> Node {
+    NodeBuilder::new("failure")
+        .attr("reason", reason.to_string())
+        .attr("location", "mock")
+        .build()
+}
+
+/// `<failure reason="402">`: a temporary ban ending in `expire_secs`.
+pub(crate) fn ban_failure(expire_secs: u64) -> Node {
+    NodeBuilder::new("failure")
+        .attr("reason", "402")
+        .attr("code", "101")
+        .attr("expire", expire_secs.to_string())
+        .attr("location", "mock")
+        .build()
+}
+
+/// `<ib><offline count="0"/></ib>`: the offline queue is empty, which lets
+/// the client announce itself connected.
+pub(crate) fn offline_done() -> Node {
+    NodeBuilder::new("ib")
+        .attr("from", SERVER)
+        .children([NodeBuilder::new("offline").attr("count", "0").build()])
+        .build()
+}
+
+/// The answer to an app-state sync: every collection asked for answers 409,
+/// which the client counts as "nothing to sync".
+pub(crate) fn app_state_conflicts(id: &str, request: &Node) -> Node {
+    let collections = request
+        .get_optional_child("sync")
+        .map(|sync| {
+            sync.get_children_by_tag("collection")
+                .filter_map(|c| attr(c, "name"))
+                .map(|name| {
+                    NodeBuilder::new("collection")
+                        .attr("name", name)
+                        .attr("type", "error")
+                        .children([NodeBuilder::new("error").attr("code", "409").build()])
+                        .build()
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    iq_result_with(
+        id,
+        vec![NodeBuilder::new("sync").children(collections).build()],
+    )
+}

@@ -1,0 +1,248 @@
+//! The accounts the mock knows: phone number -> account key, LID and linked
+//! devices. Kept in memory, and in a JSON file when one is configured.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use wacore::libsignal::protocol::{KeyPair, PrivateKey};
+use wacore_binary::Jid;
+
+use crate::keys::{hex_decode, hex_encode};
+
+/// One linked device as the admin API reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The account's phone number, digits only.
+    pub phone: String,
+    /// Device number within the account (the phone itself is 0).
+    pub device: u16,
+    /// Whether a logged-in socket of this device is open now.
+    pub connected: bool,
+    /// Successful logins since pairing.
+    pub logins: u64,
+    /// Whether the phone removed this device (logins get 401).
+    pub removed: bool,
+    /// The name the device was given at pairing.
+    pub push_name: String,
+}
+
+/// What a login attempt for `phone:device` finds.
+pub(crate) enum LoginCheck {
+    /// Linked and still valid: log in as this LID.
+    Valid { lid: Jid },
+    /// Unknown, removed by the phone, or presenting another key.
+    NotLinked,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Account {
+    /// The phone's account signing key (hex).
+    account_key: String,
+    lid: u64,
+    next_device: u16,
+    devices: BTreeMap<u16, Device>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Device {
+    /// The device's static Noise key (hex): logins must present it.
+    noise_key: String,
+    push_name: String,
+    removed: bool,
+    logins: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct File {
+    accounts: BTreeMap<String, Account>,
+}
+
+/// The registry and where it is saved.
+pub(crate) struct Registry {
+    file: File,
+    path: Option<PathBuf>,
+}
+
+impl Registry {
+    /// Loads `path` if it exists, else starts empty.
+    pub fn open(path: Option<&Path>) -> anyhow::Result<Self> {
+        let file = match path {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read state file `{}`", path.display()))?;
+                serde_json::from_str(&text)
+                    .with_context(|| format!("state file `{}` is not valid", path.display()))?
+            }
+            _ => File::default(),
+        };
+        Ok(Self {
+            file,
+            path: path.map(Path::to_path_buf),
+        })
+    }
+
+    /// The account key pair and LID of `phone`, created on first use.
+    pub fn account(&mut self, phone: &str) -> anyhow::Result<(KeyPair, u64)> {
+        let account = self
+            .file
+            .accounts
+            .entry(phone.to_string())
+            .or_insert_with(|| {
+                let pair = wacore::crypto::generate_curve_key_pair();
+                Account {
+                    account_key: hex_encode(pair.private_key.serialize()),
+                    lid: lid_for(phone),
+                    next_device: 1,
+                    devices: BTreeMap::new(),
+                }
+            });
+        let bytes = hex_decode(&account.account_key).context("corrupt account key")?;
+        let private = PrivateKey::deserialize(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pair = KeyPair::try_from(private).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok((pair, account.lid))
+    }
+
+    /// Reserves the next device number of `phone` (the account must exist).
+    pub fn next_device(&mut self, phone: &str) -> u16 {
+        let account = self.file.accounts.entry(phone.to_string()).or_default();
+        let device = account.next_device.max(1);
+        account.next_device = device + 1;
+        device
+    }
+
+    /// Links a device whose pairing the client confirmed.
+    pub fn link(&mut self, phone: &str, device: u16, noise_key: &[u8], push_name: &str) {
+        let account = self.file.accounts.entry(phone.to_string()).or_default();
+        account.devices.insert(
+            device,
+            Device {
+                noise_key: hex_encode(noise_key),
+                push_name: push_name.to_string(),
+                removed: false,
+                logins: 0,
+            },
+        );
+        self.save();
+    }
+
+    /// Whether `phone:device` presenting `noise_key` may log in.
+    pub fn check_login(&self, phone: &str, device: u16, noise_key: &[u8]) -> LoginCheck {
+        let Some(account) = self.file.accounts.get(phone) else {
+            return LoginCheck::NotLinked;
+        };
+        match account.devices.get(&device) {
+            Some(d) if !d.removed && d.noise_key == hex_encode(noise_key) => LoginCheck::Valid {
+                lid: Jid::lid(account.lid.to_string()).with_device(device),
+            },
+            _ => LoginCheck::NotLinked,
+        }
+    }
+
+    /// Counts a successful login.
+    pub fn record_login(&mut self, phone: &str, device: u16) {
+        if let Some(d) = self
+            .file
+            .accounts
+            .get_mut(phone)
+            .and_then(|a| a.devices.get_mut(&device))
+        {
+            d.logins += 1;
+            self.save();
+        }
+    }
+
+    /// Marks `phone:device` removed; `false` if it was not linked.
+    pub fn remove(&mut self, phone: &str, device: u16) -> bool {
+        let removed = self
+            .file
+            .accounts
+            .get_mut(phone)
+            .and_then(|a| a.devices.get_mut(&device))
+            .is_some_and(|d| !std::mem::replace(&mut d.removed, true));
+        if removed {
+            self.save();
+        }
+        removed
+    }
+
+    /// Every linked device of `phone` (every phone if `None`), removed or not.
+    pub fn devices(&self, phone: Option<&str>) -> Vec<DeviceInfo> {
+        self.file
+            .accounts
+            .iter()
+            .filter(|(p, _)| phone.is_none_or(|want| want == p.as_str()))
+            .flat_map(|(p, account)| {
+                account.devices.iter().map(move |(&device, d)| DeviceInfo {
+                    phone: p.clone(),
+                    device,
+                    connected: false,
+                    logins: d.logins,
+                    removed: d.removed,
+                    push_name: d.push_name.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn save(&self) {
+        let Some(path) = &self.path else { return };
+        if let Err(e) = write_atomically(path, &self.file) {
+            tracing::error!("cannot save state file `{}`: {e:#}", path.display());
+        }
+    }
+}
+
+fn write_atomically(path: &Path, file: &File) -> anyhow::Result<()> {
+    let text = serde_json::to_vec_pretty(file)?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// A stable, phone-derived LID so logs stay readable across runs.
+fn lid_for(phone: &str) -> u64 {
+    let digits: u64 = phone.parse().unwrap_or(0);
+    100_000_000_000_000 + digits % 100_000_000_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linked_device_survives_reopen_and_removal_sticks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.json");
+        let mut registry = Registry::open(Some(&path)).expect("open");
+        let (key, lid) = registry.account("15550001111").expect("account");
+        let device = registry.next_device("15550001111");
+        registry.link("15550001111", device, &[7; 32], "Alice");
+
+        let mut again = Registry::open(Some(&path)).expect("reopen");
+        let (key2, lid2) = again.account("15550001111").expect("account");
+        assert_eq!(
+            key.public_key.public_key_bytes(),
+            key2.public_key.public_key_bytes()
+        );
+        assert_eq!(lid, lid2);
+        assert!(matches!(
+            again.check_login("15550001111", device, &[7; 32]),
+            LoginCheck::Valid { .. }
+        ));
+        assert!(matches!(
+            again.check_login("15550001111", device, &[8; 32]),
+            LoginCheck::NotLinked
+        ));
+        assert!(again.remove("15550001111", device));
+        assert!(!again.remove("15550001111", device));
+        let third = Registry::open(Some(&path)).expect("reopen");
+        assert!(matches!(
+            third.check_login("15550001111", device, &[7; 32]),
+            LoginCheck::NotLinked
+        ));
+        assert!(third.devices(None)[0].removed);
+    }
+}

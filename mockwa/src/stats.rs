@@ -1,0 +1,103 @@
+//! Counters of what the mock has seen.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::handshake::Pattern;
+
+/// A copy of the counters, as `GET /admin/stats` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsSnapshot {
+    /// WebSocket upgrades asked for, refused ones included.
+    pub connections: u64,
+    /// Upgrades answered 503 while refusing.
+    pub refused: u64,
+    /// Sockets open now.
+    pub live_connections: u64,
+    /// Handshakes completed with Noise XX.
+    pub handshakes_xx: u64,
+    /// Handshakes completed with Noise IK.
+    pub handshakes_ik: u64,
+    /// Handshakes completed with Noise XXfallback.
+    pub handshakes_xxfallback: u64,
+    /// Handshakes that failed or timed out.
+    pub handshake_failures: u64,
+    /// Registration connections (a client asking for QR refs).
+    pub registrations: u64,
+    /// Pairings the phone completed.
+    pub pairings: u64,
+    /// Logins answered `<success>`.
+    pub logins: u64,
+    /// Logins answered `<failure>`.
+    pub login_failures: u64,
+    /// The most WebSocket upgrades asked for within one wall-clock second.
+    pub peak_connects_per_second: u64,
+}
+
+/// Live counters.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub connections: AtomicU64,
+    pub refused: AtomicU64,
+    pub live_connections: AtomicU64,
+    handshakes_xx: AtomicU64,
+    handshakes_ik: AtomicU64,
+    handshakes_xxfallback: AtomicU64,
+    pub handshake_failures: AtomicU64,
+    pub registrations: AtomicU64,
+    pub pairings: AtomicU64,
+    pub logins: AtomicU64,
+    pub login_failures: AtomicU64,
+    /// (second, upgrades in it, peak over all seconds)
+    rate: Mutex<(u64, u64, u64)>,
+}
+
+/// Adds one to a counter.
+pub(crate) fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Stats {
+    /// Counts a WebSocket upgrade request and its second.
+    pub fn connect_attempt(&self) {
+        bump(&self.connections);
+        let second = crate::nodes::unix_now();
+        let mut rate = self.rate.lock().unwrap_or_else(|e| e.into_inner());
+        if rate.0 == second {
+            rate.1 += 1;
+        } else {
+            *rate = (second, 1, rate.2);
+        }
+        rate.2 = rate.2.max(rate.1);
+    }
+
+    /// Counts a completed handshake.
+    pub fn handshake(&self, pattern: Pattern) {
+        bump(match pattern {
+            Pattern::Xx => &self.handshakes_xx,
+            Pattern::Ik => &self.handshakes_ik,
+            Pattern::XxFallback => &self.handshakes_xxfallback,
+        });
+    }
+
+    /// Reads every counter.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StatsSnapshot {
+            connections: get(&self.connections),
+            refused: get(&self.refused),
+            live_connections: get(&self.live_connections),
+            handshakes_xx: get(&self.handshakes_xx),
+            handshakes_ik: get(&self.handshakes_ik),
+            handshakes_xxfallback: get(&self.handshakes_xxfallback),
+            handshake_failures: get(&self.handshake_failures),
+            registrations: get(&self.registrations),
+            pairings: get(&self.pairings),
+            logins: get(&self.logins),
+            login_failures: get(&self.login_failures),
+            peak_connects_per_second: self.rate.lock().unwrap_or_else(|e| e.into_inner()).2,
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! A whatsapp-rust session driven by a test, and waits on its events.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mockwa::MockWa;
+use whatsapp_rust::async_channel;
+use whatsapp_rust::bot::{Bot, BotHandle};
+use whatsapp_rust::store::SqliteStore;
+use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::wacore::types::events::{ChannelEventHandler, Event};
+
+/// One client session on its own SQLite store.
+pub struct TestClient {
+    handle: BotHandle,
+    events: async_channel::Receiver<Arc<Event>>,
+    pub db: PathBuf,
+}
+
+impl TestClient {
+    /// Starts a client on `db` (created if absent) against `url`.
+    pub async fn start(url: &str, db: &Path) -> Self {
+        let store = SqliteStore::new(db.to_str().expect("utf-8 path"))
+            .await
+            .expect("open store");
+        let bot = Bot::builder()
+            .with_backend(store)
+            .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url))
+            .with_version((2, 3000, 1_000_000_000))
+            .skip_history_sync()
+            .build()
+            .await
+            .expect("build bot");
+        let (handler, events) = ChannelEventHandler::new();
+        bot.client().subscribe_handler(handler).detach();
+        Self {
+            handle: bot.spawn(),
+            events,
+            db: db.to_path_buf(),
+        }
+    }
+
+    /// Waits for the first event `pick` accepts, failing after `within`.
+    pub async fn wait<T>(
+        &self,
+        what: &str,
+        within: Duration,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no {what} within {within:?}"))
+                .unwrap_or_else(|_| panic!("event stream ended before {what}"));
+            if let Some(found) = pick(&event) {
+                return found;
+            }
+        }
+    }
+
+    /// The next QR payload the client shows.
+    pub async fn qr(&self) -> String {
+        self.wait("QR code", Duration::from_secs(20), |e| match e {
+            Event::PairingQrCode(qr) => Some(qr.code.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits for `Connected`.
+    pub async fn connected(&self, within: Duration) {
+        self.wait("Connected", within, |e| {
+            matches!(e, Event::Connected(_)).then_some(())
+        })
+        .await;
+    }
+
+    /// Whether the client is logged in and ready right now.
+    pub async fn is_ready(&self) -> bool {
+        // ZERO makes this a non-blocking probe.
+        self.handle
+            .client()
+            .wait_for_connected(Duration::ZERO)
+            .await
+            .is_ok()
+    }
+
+    /// Waits until the client's run loop has ended on its own.
+    pub async fn ended(self, within: Duration) {
+        tokio::time::timeout(within, self.handle)
+            .await
+            .expect("run loop did not end");
+    }
+
+    /// Disconnects gracefully and waits for the run loop.
+    pub async fn stop(self) {
+        self.handle.shutdown().await;
+    }
+}
+
+/// A fresh client paired through `mock` as `phone`; returns once it is
+/// `Connected`.
+pub async fn paired(mock: &MockWa, dir: &Path, phone: &str) -> TestClient {
+    let client = TestClient::start(&mock.url(), &dir.join(format!("{phone}.db"))).await;
+    let qr = client.qr().await;
+    let jid = mock.scan(&qr, phone, Some("Tester")).await.expect("scan");
+    assert!(jid.starts_with(&format!("{phone}:")), "jid {jid}");
+    client.connected(crate::CONNECT).await;
+    client
+}

@@ -1,0 +1,88 @@
+//! Pairing, restarts of the client and of the mock.
+
+use mockwa::{Config, MockWa};
+
+use crate::CONNECT;
+use crate::client::{TestClient, paired};
+
+const PHONE: &str = "15550001111";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pairs_by_qr_then_logs_in_again_from_its_store_with_ik() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mock = MockWa::start(Config::default()).await.expect("start mock");
+    let client = paired(&mock, dir.path(), PHONE).await;
+    assert!(client.is_ready().await);
+    let devices = mock.devices();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].phone, PHONE);
+    assert!(devices[0].connected);
+    assert_eq!(devices[0].push_name, "Tester");
+    let stats = mock.stats();
+    assert_eq!(stats.pairings, 1);
+    assert_eq!(
+        stats.handshakes_xx, 2,
+        "registration, then the login after 515"
+    );
+    assert_eq!(stats.handshakes_ik, 0);
+
+    let db = client.db.clone();
+    client.stop().await;
+    let again = TestClient::start(&mock.url(), &db).await;
+    again
+        .wait("Connected without a QR", CONNECT, |e| match e {
+            whatsapp_rust::types::events::Event::PairingQrCode(_) => panic!("asked for a QR again"),
+            whatsapp_rust::types::events::Event::Connected(_) => Some(()),
+            _ => None,
+        })
+        .await;
+    let stats = mock.stats();
+    assert_eq!(stats.handshakes_ik, 1);
+    assert_eq!(stats.registrations, 1);
+    assert_eq!(mock.devices()[0].logins, 2);
+    again.stop().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn survives_mock_restarts_with_the_same_key_and_with_a_new_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config {
+        key_file: Some(dir.path().join("server.key")),
+        state_file: Some(dir.path().join("state.json")),
+        ..Config::default()
+    };
+    let mock = MockWa::start(config.clone()).await.expect("start mock");
+    let addr = mock.addr();
+    let client = paired(&mock, dir.path(), PHONE).await;
+
+    // Same key, same port: the client logs in again with IK.
+    mock.shutdown().await;
+    let mock = MockWa::start(Config {
+        listen: addr,
+        ..config.clone()
+    })
+    .await
+    .expect("restart mock");
+    client.connected(CONNECT).await;
+    assert!(mock.stats().handshakes_ik >= 1, "{:?}", mock.stats());
+    assert_eq!(mock.stats().handshakes_xxfallback, 0);
+
+    // A new key: the client's cached one is stale, so XXfallback.
+    mock.shutdown().await;
+    std::fs::remove_file(dir.path().join("server.key")).expect("remove key");
+    let mock = MockWa::start(Config {
+        listen: addr,
+        ..config
+    })
+    .await
+    .expect("restart mock with a new key");
+    client.connected(CONNECT).await;
+    assert!(
+        mock.stats().handshakes_xxfallback >= 1,
+        "{:?}",
+        mock.stats()
+    );
+    client.stop().await;
+    mock.shutdown().await;
+}
