@@ -1,0 +1,24 @@
+//! What `waconnd` and `wactl` share: the socket protocol (messages and their
+//! framing), where the socket and data live, phone-number parsing, session
+//! states and durations. Nothing of the protocol is written twice.
+
+pub mod codec;
+pub mod duration;
+pub mod error;
+pub mod message;
+pub mod number;
+pub mod paths;
+pub mod state;
+
+pub use codec::{CodecError, MAX_FRAME};
+pub use error::{ErrorCode, ErrorReply};
+pub use message::*;
+pub use number::{Number, NumberError};
+pub use state::SessionState;
+
+/// The protocol number both sides send in [`Hello`]; bumped on any
+/// incompatible change of the messages.
+pub const PROTOCOL: u32 = 1;
+
+/// The version of this build, sent in [`Hello`] and shown by `wactl status`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,205 @@
+//! The messages on the socket. The client opens with [`Hello`], the daemon
+//! answers with [`Response::Hello`] (or an error), then the client sends one
+//! [`Request`]. Most requests get one [`Response`]; streaming ones (pair,
+//! events) get a sequence of frames ending with a final one.
+//!
+//! Every enum here is append-only: bincode encodes variants by position.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorReply;
+use crate::number::Number;
+use crate::state::SessionState;
+
+/// The first frame from the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// [`crate::PROTOCOL`] of the sender.
+    pub protocol: u32,
+    /// Version of the sender's build.
+    pub version: String,
+}
+
+/// What a client asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Register a number (if new) and follow its pairing.
+    Pair(PairRequest),
+    /// Every session.
+    List(ListRequest),
+    /// One session, or the daemon itself.
+    Status(StatusRequest),
+    /// Everything known about one session.
+    Inspect(InspectRequest),
+    /// Reconnect a session now, resetting its backoff.
+    Reconnect(ReconnectRequest),
+    /// Unlink a device and forget the number.
+    Drop(DropRequest),
+}
+
+/// Register `number` if new and stream its pairing until it is connected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairRequest {
+    /// The number to pair.
+    pub number: Number,
+}
+
+/// List every session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRequest {}
+
+/// Status of one session, or of the daemon when `number` is `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRequest {
+    /// The session asked about.
+    pub number: Option<Number>,
+}
+
+/// Details of one session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectRequest {
+    /// The session asked about.
+    pub number: Number,
+}
+
+/// Reconnect one session now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconnectRequest {
+    /// The session to reconnect.
+    pub number: Number,
+}
+
+/// Unlink the device (when connected), delete credentials and entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropRequest {
+    /// The session to drop.
+    pub number: Number,
+}
+
+/// What the daemon answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    /// The daemon accepts the client's [`Hello`].
+    Hello(Hello),
+    /// The request was carried out.
+    Done(Done),
+    /// Every session.
+    Sessions(Vec<SessionInfo>),
+    /// One session.
+    Session(SessionInfo),
+    /// The daemon itself.
+    Daemon(DaemonInfo),
+    /// One session in depth.
+    Inspect(SessionDetail),
+    /// A step of a pairing (streamed).
+    Pairing(PairingUpdate),
+    /// The request failed.
+    Error(ErrorReply),
+}
+
+/// A request carried out; `message` says what happened, for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {
+    /// What was done.
+    pub message: String,
+}
+
+/// One step of a pairing stream; [`PairingUpdate::Connected`] ends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PairingUpdate {
+    /// A QR code to show until `expires_at` (epoch ms).
+    Qr(QrCode),
+    /// The session changed state.
+    State(SessionInfo),
+    /// The number is paired and connected: the stream ends.
+    Connected(SessionInfo),
+}
+
+/// A QR code payload to render.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrCode {
+    /// The payload to encode; a secret for as long as it is valid.
+    pub code: String,
+    /// When it stops being valid (epoch ms).
+    pub expires_at: i64,
+}
+
+/// One session as the daemon sees it. Times are epoch milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The phone number.
+    pub number: Number,
+    /// Current state.
+    pub state: SessionState,
+    /// Why it is in that state.
+    pub reason: String,
+    /// When it entered that state.
+    pub since: i64,
+    /// Whether a QR code is valid right now.
+    pub has_qr: bool,
+    /// When it was registered.
+    pub created_at: i64,
+    /// When it was paired, if it is.
+    pub paired_at: Option<i64>,
+    /// Last time it became `CONNECTED`.
+    pub connected_at: Option<i64>,
+    /// Last time it left `CONNECTED`.
+    pub disconnected_at: Option<i64>,
+    /// Last data received from the server.
+    pub last_seen: Option<i64>,
+    /// The linked device's JID once paired.
+    pub jid: Option<String>,
+    /// The account's push name once known.
+    pub push_name: Option<String>,
+    /// For `PAIRING`: when the number is removed if nobody scans.
+    pub pairing_deadline: Option<i64>,
+    /// When the daemon retries on its own (ban expiry, next attempt).
+    pub retry_at: Option<i64>,
+    /// For `LOGGED_OUT`: when the entry is forgotten.
+    pub forget_at: Option<i64>,
+    /// Connection losses since registration.
+    pub disconnects: u64,
+}
+
+/// A state change with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    /// When (epoch ms).
+    pub at: i64,
+    /// Previous state.
+    pub from: SessionState,
+    /// New state.
+    pub to: SessionState,
+    /// Why.
+    pub reason: String,
+}
+
+/// A session with its recent history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDetail {
+    /// The session.
+    pub info: SessionInfo,
+    /// Recent transitions, oldest first.
+    pub transitions: Vec<Transition>,
+    /// Path of the credential store.
+    pub store_path: String,
+    /// Bytes of the credential store on disk.
+    pub store_bytes: u64,
+}
+
+/// The daemon itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaemonInfo {
+    /// Its version.
+    pub version: String,
+    /// Its process id.
+    pub pid: u32,
+    /// When it started (epoch ms).
+    pub started_at: i64,
+    /// Its socket.
+    pub socket: String,
+    /// Its data directory.
+    pub data_dir: String,
+    /// How many sessions are in each state (states with none omitted).
+    pub counts: Vec<(SessionState, u64)>,
+}
