@@ -40,7 +40,8 @@ pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, CodecError> {
     if payload.len() > MAX_FRAME {
         return Err(CodecError::TooLarge { len: payload.len() });
     }
-    let len = u32::try_from(payload.len()).map_err(|_| CodecError::TooLarge { len: payload.len() })?;
+    let len =
+        u32::try_from(payload.len()).map_err(|_| CodecError::TooLarge { len: payload.len() })?;
     let mut frame = Vec::with_capacity(4 + payload.len());
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(&payload);
@@ -107,7 +108,10 @@ mod tests {
     #[tokio::test]
     async fn round_trip_through_a_pipe() {
         let (mut a, mut b) = tokio::io::duplex(64);
-        let hello = Hello { protocol: 1, version: "0.1.0".into() };
+        let hello = Hello {
+            protocol: 1,
+            version: "0.1.0".into(),
+        };
         let sent = hello.clone();
         let writer = tokio::spawn(async move { write(&mut a, &sent).await });
         let got: Option<Hello> = read(&mut b).await.expect("read");
@@ -128,18 +132,35 @@ mod tests {
         let frame = encode(&Request::Status(StatusRequest { number: None })).expect("encode");
         for cut in [2, frame.len() - 1] {
             let mut reader = &frame[..cut];
-            let err = read::<_, Request>(&mut reader).await.expect_err("truncated");
+            let err = read::<_, Request>(&mut reader)
+                .await
+                .expect_err("truncated");
             assert!(matches!(err, CodecError::Truncated), "cut at {cut}: {err}");
         }
         let mut empty: &[u8] = &[];
-        assert!(read::<_, Request>(&mut empty).await.expect("clean eof").is_none());
+        assert!(
+            read::<_, Request>(&mut empty)
+                .await
+                .expect("clean eof")
+                .is_none()
+        );
     }
 
     #[test]
     fn garbage_and_trailing_bytes_are_malformed() {
-        assert!(matches!(decode::<Request>(&[0xff, 0xff, 0xff]), Err(CodecError::Malformed(_))));
-        let mut frame = encode(&Hello { protocol: 1, version: "x".into() }).expect("encode");
+        assert!(matches!(
+            decode::<Request>(&[0xff, 0xff, 0xff]),
+            Err(CodecError::Malformed(_))
+        ));
+        let mut frame = encode(&Hello {
+            protocol: 1,
+            version: "x".into(),
+        })
+        .expect("encode");
         frame.push(0);
-        assert!(matches!(decode::<Hello>(&frame[4..]), Err(CodecError::Malformed(_))));
+        assert!(matches!(
+            decode::<Hello>(&frame[4..]),
+            Err(CodecError::Malformed(_))
+        ));
     }
 }

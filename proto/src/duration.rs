@@ -24,7 +24,11 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             'm' => 60,
             'h' => 3600,
             'd' => 86_400,
-            _ => return Err(format!("`{text}`: unknown unit `{c}`; use s, m, h or d (e.g. 90s, 1h30m, 7d)")),
+            _ => {
+                return Err(format!(
+                    "`{text}`: unknown unit `{c}`; use s, m, h or d (e.g. 90s, 1h30m, 7d)"
+                ));
+            }
         };
         let n: u64 = digits
             .parse()
@@ -36,7 +40,9 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         digits.clear();
     }
     if !digits.is_empty() {
-        return Err(format!("`{text}`: `{digits}` has no unit; use s, m, h or d"));
+        return Err(format!(
+            "`{text}`: `{digits}` has no unit; use s, m, h or d"
+        ));
     }
     Ok(Duration::from_secs(total))
 }
@@ -77,6 +83,9 @@ mod tests {
     fn formats_back() {
         assert_eq!(format(Duration::from_secs(5400)), "1h30m");
         assert_eq!(format(Duration::from_secs(0)), "0s");
-        assert_eq!(parse(&format(Duration::from_secs(93_784))), Ok(Duration::from_secs(93_784)));
+        assert_eq!(
+            parse(&format(Duration::from_secs(93_784))),
+            Ok(Duration::from_secs(93_784))
+        );
     }
 }

@@ -14,7 +14,9 @@ pub struct Number(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NumberError {
     /// Something other than digits, `+`, spaces or dashes.
-    #[error("`{text}` is not a phone number: `{bad}` is not a digit (write it as 15551234567 or +1 555 123 4567)")]
+    #[error(
+        "`{text}` is not a phone number: `{bad}` is not a digit (write it as 15551234567 or +1 555 123 4567)"
+    )]
     NotDigit {
         /// The text as given.
         text: String,
@@ -22,7 +24,9 @@ pub enum NumberError {
         bad: char,
     },
     /// Too few or too many digits.
-    #[error("`{text}` has {count} digits; a phone number in international form has 7 to 15, country code first")]
+    #[error(
+        "`{text}` has {count} digits; a phone number in international form has 7 to 15, country code first"
+    )]
     Length {
         /// The text as given.
         text: String,
@@ -94,8 +98,14 @@ mod tests {
 
     #[test]
     fn strips_plus_spaces_and_dashes() {
-        assert_eq!(Number::parse("+1 555-123 4567").expect("valid").as_str(), "15551234567");
-        assert_eq!(Number::parse("1234567").expect("7 digits").as_str(), "1234567");
+        assert_eq!(
+            Number::parse("+1 555-123 4567").expect("valid").as_str(),
+            "15551234567"
+        );
+        assert_eq!(
+            Number::parse("1234567").expect("7 digits").as_str(),
+            "1234567"
+        );
         assert!(Number::parse("123456789012345").is_ok());
     }
 

@@ -23,7 +23,11 @@ pub fn socket_path(explicit: Option<&Path>) -> PathBuf {
 }
 
 /// [`socket_path`] with its inputs spelled out.
-pub fn resolve_socket(explicit: Option<&Path>, xdg_runtime_dir: Option<OsString>, uid: u32) -> PathBuf {
+pub fn resolve_socket(
+    explicit: Option<&Path>,
+    xdg_runtime_dir: Option<OsString>,
+    uid: u32,
+) -> PathBuf {
     if let Some(path) = explicit {
         return path.to_path_buf();
     }
@@ -46,12 +50,18 @@ mod tests {
     #[test]
     fn explicit_then_runtime_dir_then_tmp() {
         let explicit = Path::new("/x/y.sock");
-        assert_eq!(resolve_socket(Some(explicit), Some("/run/user/5".into()), 5), explicit);
+        assert_eq!(
+            resolve_socket(Some(explicit), Some("/run/user/5".into()), 5),
+            explicit
+        );
         assert_eq!(
             resolve_socket(None, Some("/run/user/5".into()), 5),
             Path::new("/run/user/5/waconn/waconnd.sock")
         );
-        assert_eq!(resolve_socket(None, None, 5), Path::new("/tmp/waconn-5/waconnd.sock"));
+        assert_eq!(
+            resolve_socket(None, None, 5),
+            Path::new("/tmp/waconn-5/waconnd.sock")
+        );
         assert_eq!(
             resolve_socket(None, Some("relative".into()), 7),
             Path::new("/tmp/waconn-7/waconnd.sock"),

@@ -62,14 +62,22 @@ impl SessionState {
 
     /// Not connected, but the daemon is getting it back on its own.
     pub fn is_recovering(self) -> bool {
-        matches!(self, Self::Connecting | Self::Disconnected | Self::Reconnecting)
+        matches!(
+            self,
+            Self::Connecting | Self::Disconnected | Self::Reconnecting
+        )
     }
 
     /// Nothing will improve until a person acts.
     pub fn needs_person(self) -> bool {
         matches!(
             self,
-            Self::Pairing | Self::LoggedOut | Self::Replaced | Self::Banned | Self::Outdated | Self::Failed
+            Self::Pairing
+                | Self::LoggedOut
+                | Self::Replaced
+                | Self::Banned
+                | Self::Outdated
+                | Self::Failed
         )
     }
 
@@ -92,7 +100,11 @@ mod tests {
     #[test]
     fn every_state_is_exactly_one_of_connected_recovering_or_needs_person() {
         for s in SessionState::ALL {
-            let classes = [s == SessionState::Connected, s.is_recovering(), s.needs_person()];
+            let classes = [
+                s == SessionState::Connected,
+                s.is_recovering(),
+                s.needs_person(),
+            ];
             assert_eq!(classes.iter().filter(|c| **c).count(), 1, "{s}");
         }
     }

@@ -12,18 +12,51 @@ fn hex(bytes: &[u8]) -> String {
 fn frames_are_pinned() {
     let number = Number::parse("15550001111").expect("number");
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("hello", encode(&Hello { protocol: 1, version: "0.1.0".into() }).expect("encode")),
-        ("pair", encode(&Request::Pair(PairRequest { number: number.clone() })).expect("encode")),
-        ("list", encode(&Request::List(ListRequest {})).expect("encode")),
-        ("status", encode(&Request::Status(StatusRequest { number: None })).expect("encode")),
-        ("drop", encode(&Request::Drop(DropRequest { number })).expect("encode")),
+        (
+            "hello",
+            encode(&Hello {
+                protocol: 1,
+                version: "0.1.0".into(),
+            })
+            .expect("encode"),
+        ),
+        (
+            "pair",
+            encode(&Request::Pair(PairRequest {
+                number: number.clone(),
+            }))
+            .expect("encode"),
+        ),
+        (
+            "list",
+            encode(&Request::List(ListRequest {})).expect("encode"),
+        ),
+        (
+            "status",
+            encode(&Request::Status(StatusRequest { number: None })).expect("encode"),
+        ),
+        (
+            "drop",
+            encode(&Request::Drop(DropRequest { number })).expect("encode"),
+        ),
         (
             "error",
-            encode(&Response::Error(ErrorReply::new(ErrorCode::UnknownNumber, "x"))).expect("encode"),
+            encode(&Response::Error(ErrorReply::new(
+                ErrorCode::UnknownNumber,
+                "x",
+            )))
+            .expect("encode"),
         ),
     ];
-    let got: Vec<String> = cases.iter().map(|(name, bytes)| format!("{name} {}", hex(bytes))).collect();
-    let expected = GOLDEN.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>();
+    let got: Vec<String> = cases
+        .iter()
+        .map(|(name, bytes)| format!("{name} {}", hex(bytes)))
+        .collect();
+    let expected = GOLDEN
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>();
     assert_eq!(got, expected, "wire format changed:\n{}", got.join("\n"));
 }
 

@@ -1,1 +1,37 @@
-fn main() {}
+//! The `waconnd` binary: parse arguments, set up logging, run the daemon.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use waconnd::{Args, Config};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(args.verbose);
+    let result = Config::from_args(args).and_then(|config| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(waconnd::run(config))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("waconnd: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = ["info", "debug", "trace"][usize::from(verbose.min(2))];
+    // The client library logs a warning for every stanza the server leaves
+    // out; keep it at warn unless asked for more.
+    let default = format!("waconnd={level},whatsapp_rust=error,wacore=error");
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .init();
+}

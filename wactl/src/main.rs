@@ -1,1 +1,5 @@
-fn main() {}
+//! The `wactl` binary.
+
+fn main() -> std::process::ExitCode {
+    wactl::main()
+}

@@ -1,0 +1,100 @@
+//! Command line and environment of `waconnd`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use waconn_proto::paths;
+
+/// Keeps WhatsApp Web sessions connected, one per phone number.
+///
+/// Runs in the foreground and logs to stderr. Pair numbers and watch them
+/// with `wactl`; the socket and data directory below are found by `wactl`
+/// the same way.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "waconnd", version)]
+pub struct Args {
+    /// Data directory (sessions.json and one credential store per number)
+    /// [default: ~/.local/share/waconn]
+    #[arg(long, env = paths::DATA_DIR_ENV, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Unix socket to listen on [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock,
+    /// else /tmp/waconn-UID/waconnd.sock]
+    #[arg(long, env = paths::SOCKET_ENV, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// How long a number may wait for its first scan before it is removed.
+    #[arg(long, env = "WACONN_PAIRING_TTL", default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub pairing_ttl: Duration,
+    /// How long a logged-out number stays listed so scripts notice.
+    #[arg(long, env = "WACONN_LOGGED_OUT_RETENTION", default_value = "7d", value_parser = parse_duration, value_name = "DURATION")]
+    pub logged_out_retention: Duration,
+    /// Longest wait between reconnect attempts.
+    #[arg(long, env = "WACONN_MAX_BACKOFF", default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
+    pub max_backoff: Duration,
+    /// Most connection attempts per second, over all sessions.
+    #[arg(long, env = "WACONN_CONNECT_RATE", default_value_t = 50, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_rate: u32,
+    /// A session that received nothing for this long is reconnected.
+    #[arg(long, env = "WACONN_KEEPALIVE_WINDOW", default_value = "60s", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    pub keepalive_window: Duration,
+    /// WhatsApp Web socket URL (test builds only: a mockwa server).
+    #[arg(long, env = "WACONN_WA_URL", value_name = "URL")]
+    pub wa_url: Option<String>,
+    /// Log more (-v: debug, -vv: trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    waconn_proto::duration::parse(text)
+}
+
+/// Resolved settings of a running daemon.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Socket path.
+    pub socket: PathBuf,
+    /// Deadline for a first scan.
+    pub pairing_ttl: Duration,
+    /// How long logged-out entries stay listed.
+    pub logged_out_retention: Duration,
+    /// Longest wait between reconnect attempts.
+    pub max_backoff: Duration,
+    /// Connection attempts per second over all sessions.
+    pub connect_rate: u32,
+    /// Silence after which a connected session is reconnected.
+    pub keepalive_window: Duration,
+    /// Server URL override (feature `test-peer` only).
+    pub wa_url: Option<String>,
+}
+
+impl Config {
+    /// Resolves defaults and checks `args`.
+    pub fn from_args(args: Args) -> anyhow::Result<Self> {
+        if args.wa_url.is_some() && !cfg!(feature = "test-peer") {
+            anyhow::bail!(
+                "--wa-url is only available in test builds (cargo feature `test-peer`); \
+                 a release waconnd always connects to WhatsApp itself"
+            );
+        }
+        let data_dir = match args.data_dir {
+            Some(dir) => dir,
+            None => paths::default_data_dir().context(
+                "cannot find a home directory for the default data directory; pass --data-dir",
+            )?,
+        };
+        Ok(Self {
+            data_dir,
+            socket: paths::socket_path(args.socket.as_deref()),
+            pairing_ttl: args.pairing_ttl,
+            logged_out_retention: args.logged_out_retention,
+            max_backoff: args.max_backoff,
+            connect_rate: args.connect_rate,
+            keepalive_window: args.keepalive_window,
+            wa_url: args.wa_url,
+        })
+    }
+}

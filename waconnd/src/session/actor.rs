@@ -1,0 +1,490 @@
+//! The session actor: owns one number's whatsapp-rust client, turns its
+//! signals into states, and applies the policy (rebuild, park, delete).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep_until, timeout};
+use waconn_proto::{ErrorCode, ErrorReply, Number, PairingUpdate, QrCode, SessionState};
+
+use super::record::Record;
+use super::signal::{self, Signal};
+use super::{Command, SessionHandle};
+use crate::link::{self, Link};
+use crate::supervisor::Shared;
+use crate::time::{after, now_ms, until};
+
+use SessionState as S;
+
+/// How often the actor checks its client (readiness, last data).
+const POLL: Duration = Duration::from_secs(1);
+/// How long a graceful stop of a client may take.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Wait before retrying a client the server called outdated.
+const OUTDATED_RETRY: Duration = Duration::from_secs(6 * 3600);
+
+/// Starts the actor for `record`; `connect` says whether to open the link
+/// right away (restored paired sessions do).
+pub fn spawn(shared: Arc<Shared>, record: Record, connect: bool) -> SessionHandle {
+    let (commands, commands_rx) = mpsc::unbounded_channel();
+    let (publish, record_rx) = watch::channel(record.clone());
+    let (signals, signals_rx) = mpsc::unbounded_channel();
+    let actor = Actor {
+        store: shared.store_path(&record.info.number),
+        shared,
+        record,
+        publish,
+        commands: commands_rx,
+        signals,
+        signals_rx,
+        link: None,
+        generation: 0,
+        watchers: Vec::new(),
+        qr: None,
+        wipe_store: false,
+    };
+    tokio::spawn(actor.run(connect));
+    SessionHandle {
+        commands,
+        record: record_rx,
+    }
+}
+
+struct Actor {
+    shared: Arc<Shared>,
+    record: Record,
+    store: PathBuf,
+    publish: watch::Sender<Record>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    signals: link::SignalSender,
+    signals_rx: mpsc::UnboundedReceiver<(u64, Signal)>,
+    link: Option<Link>,
+    /// Bumped for every new link; signals of older ones are ignored.
+    generation: u64,
+    /// `wactl pair` streams following this number.
+    watchers: Vec<mpsc::UnboundedSender<PairingUpdate>>,
+    /// The QR code valid now, if any.
+    qr: Option<QrCode>,
+    /// The store holds another number's credentials: delete it when the
+    /// client stops.
+    wipe_store: bool,
+}
+
+/// Whether the actor goes on.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+async fn link_end(link: &mut Option<Link>) {
+    match link {
+        Some(link) => (&mut link.handle).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Actor {
+    fn number(&self) -> &Number {
+        &self.record.info.number
+    }
+
+    fn state(&self) -> SessionState {
+        self.record.info.state
+    }
+
+    async fn run(mut self, connect: bool) {
+        if connect {
+            self.start_link().await;
+        }
+        let mut poll = tokio::time::interval(POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let wake = self.next_timer();
+            let flow = tokio::select! {
+                command = self.commands.recv() => match command {
+                    Some(command) => self.command(command).await,
+                    None => Flow::Stop,
+                },
+                Some((generation, signal)) = self.signals_rx.recv() => {
+                    if generation == self.generation {
+                        self.signal(signal).await;
+                    }
+                    Flow::Continue
+                }
+                () = link_end(&mut self.link) => self.link_ended().await,
+                _ = poll.tick() => {
+                    self.poll().await;
+                    Flow::Continue
+                }
+                () = async { sleep_until(wake.unwrap_or_else(Instant::now)).await }, if wake.is_some() => self.timer().await,
+            };
+            if let Flow::Stop = flow {
+                return;
+            }
+        }
+    }
+
+    /// Records a transition, logs it, publishes it and tells watchers.
+    fn set(&mut self, to: SessionState, reason: impl Into<String>) {
+        let from = self.state();
+        let now = now_ms();
+        if !self.record.transition(to, reason, now) {
+            return;
+        }
+        let reason = &self.record.info.reason;
+        if from == to {
+            tracing::info!(number = %self.number(), state = %to, "{reason}");
+        } else {
+            tracing::info!(number = %self.number(), from = %from, state = %to, "{reason}");
+        }
+        self.changed(true);
+        let info = self.record.info.clone();
+        if to == S::Connected {
+            for w in self.watchers.drain(..) {
+                let _ = w.send(PairingUpdate::Connected(info.clone()));
+            }
+        } else {
+            self.watchers
+                .retain(|w| w.send(PairingUpdate::State(info.clone())).is_ok());
+        }
+    }
+
+    /// Publishes the record; `persist` when the change belongs on disk.
+    fn changed(&mut self, persist: bool) {
+        self.publish.send_replace(self.record.clone());
+        if persist {
+            self.shared.registry.mark_dirty();
+        }
+    }
+
+    async fn start_link(&mut self) {
+        self.generation += 1;
+        match link::start(
+            &self.shared.link,
+            &self.store,
+            self.generation,
+            self.signals.clone(),
+        )
+        .await
+        {
+            Ok(link) => self.link = Some(link),
+            Err(e) => self.set(S::Failed, format!("{e:#}")),
+        }
+    }
+
+    /// Stops the client gracefully (no logout) and waits for it.
+    async fn stop_link(&mut self) {
+        if let Some(link) = self.link.take() {
+            self.generation += 1;
+            if timeout(STOP_TIMEOUT, link.handle.shutdown()).await.is_err() {
+                tracing::warn!(number = %self.number(), "client did not stop in time; aborted");
+            }
+        }
+        self.clear_qr();
+    }
+
+    fn clear_qr(&mut self) {
+        self.qr = None;
+        if self.record.info.has_qr {
+            self.record.info.has_qr = false;
+            self.changed(false);
+        }
+    }
+
+    fn delete_store(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.store.clone().into_os_string();
+            path.push(suffix);
+            if let Err(e) = crate::fsutil::remove_if_exists(&PathBuf::from(path)) {
+                tracing::error!(number = %self.number(), "cannot delete credential store: {e}");
+            }
+        }
+    }
+
+    /// Forgets this number: store, entry, registry on disk.
+    async fn remove(&mut self, why: &str) {
+        self.stop_link().await;
+        self.delete_store();
+        tracing::info!(number = %self.number(), "removed: {why}");
+        self.shared.forget(self.number());
+        self.shared.registry.flush().await;
+    }
+
+    async fn signal(&mut self, signal: Signal) {
+        let now = now_ms();
+        match &signal {
+            Signal::Qr(code, ttl) => {
+                let qr = QrCode {
+                    code: code.clone(),
+                    expires_at: after(now, *ttl),
+                };
+                self.watchers
+                    .retain(|w| w.send(PairingUpdate::Qr(qr.clone())).is_ok());
+                self.qr = Some(qr);
+                self.record.info.has_qr = true;
+                self.changed(false);
+                return;
+            }
+            Signal::QrExhausted => {
+                self.clear_qr();
+                return;
+            }
+            Signal::Paired { jid, push_name } => {
+                let user = jid.split([':', '@']).next().unwrap_or_default();
+                if user != self.number().as_str() {
+                    self.refuse_other_phone(user).await;
+                    return;
+                }
+                self.clear_qr();
+                let info = &mut self.record.info;
+                info.paired_at = Some(now);
+                info.jid = Some(jid.clone());
+                info.pairing_deadline = None;
+                if !push_name.is_empty() {
+                    info.push_name = Some(push_name.clone());
+                }
+            }
+            Signal::PairError(e) => tracing::warn!(number = %self.number(), "pairing failed: {e}"),
+            Signal::Banned(d) => self.record.info.retry_at = Some(after(now, *d)),
+            Signal::Outdated => self.record.info.retry_at = Some(after(now, OUTDATED_RETRY)),
+            _ => {}
+        }
+        if let Some((to, reason)) = signal::next(self.state(), &signal) {
+            self.set(to, reason);
+        }
+    }
+
+    /// A phone of another number scanned the code: unlink that device and
+    /// start over with fresh keys.
+    async fn refuse_other_phone(&mut self, user: &str) {
+        let reason = format!(
+            "the code was scanned by the phone of +{user}, not +{}: unlinked it; scan with the phone of +{}",
+            self.number(),
+            self.number()
+        );
+        tracing::warn!(number = %self.number(), "{reason}");
+        self.wipe_store = true;
+        self.set(S::Pairing, reason);
+        if let Some(link) = &self.link {
+            let client = Arc::clone(&link.client);
+            tokio::spawn(async move { client.logout().await });
+        }
+    }
+
+    /// The client's run loop ended: decide what comes next.
+    async fn link_ended(&mut self) -> Flow {
+        self.link = None;
+        self.clear_qr();
+        let now = now_ms();
+        match self.state() {
+            S::LoggedOut => {
+                self.delete_store();
+                self.record.info.forget_at =
+                    Some(after(now, self.shared.config.logged_out_retention));
+                self.record.info.jid = None;
+                self.changed(true);
+            }
+            S::Pairing => {
+                if std::mem::take(&mut self.wipe_store) {
+                    self.delete_store();
+                }
+                self.watchers.retain(|w| !w.is_closed());
+                if self.watchers.is_empty() {
+                    let why = format!(
+                        "no one is watching the QR codes; run `wactl pair {}` to get new ones",
+                        self.number()
+                    );
+                    self.set(S::Pairing, why);
+                } else {
+                    self.start_link().await;
+                }
+            }
+            S::Banned | S::Outdated | S::Replaced | S::Failed => {}
+            _ => self.set(S::Failed, "the client stopped on its own"),
+        }
+        Flow::Continue
+    }
+
+    /// Checks the client: readiness and silence, which events alone miss.
+    async fn poll(&mut self) {
+        let Some(link) = &self.link else { return };
+        let client = Arc::clone(&link.client);
+        let last = i64::try_from(client.stats().last_data_received_ms).unwrap_or(0);
+        if last > 0 && self.record.info.last_seen != Some(last) {
+            self.record.info.last_seen = Some(last);
+            self.changed(false);
+        }
+        let ready = client.wait_for_connected(Duration::ZERO).await.is_ok();
+        let window = self.shared.config.keepalive_window;
+        match self.state() {
+            S::Connected if !ready => self.set(S::Reconnecting, "connection lost; reconnecting"),
+            S::Connected if last > 0 && until(after(last, window)).is_zero() => {
+                let silent = (now_ms() - last) / 1000;
+                self.set(
+                    S::Reconnecting,
+                    format!("nothing received from the server for {silent}s; reconnecting"),
+                );
+                tokio::spawn(async move { client.reconnect_immediately().await });
+            }
+            S::Connecting | S::Reconnecting | S::Disconnected if ready => {
+                self.set(S::Connected, "logged in")
+            }
+            _ => {}
+        }
+    }
+
+    /// The next deadline the actor acts on by itself.
+    fn next_timer(&self) -> Option<Instant> {
+        let info = &self.record.info;
+        let at = match info.state {
+            S::Pairing => info.pairing_deadline,
+            S::LoggedOut => info.forget_at,
+            S::Banned | S::Outdated => info.retry_at,
+            _ => None,
+        }?;
+        Some(Instant::now() + until(at))
+    }
+
+    async fn timer(&mut self) -> Flow {
+        match self.state() {
+            S::Pairing => {
+                let ttl = waconn_proto::duration::format(self.shared.config.pairing_ttl);
+                self.remove(&format!("never paired within {ttl}")).await;
+                Flow::Stop
+            }
+            S::LoggedOut => {
+                self.remove("logged out, and its retention ended").await;
+                Flow::Stop
+            }
+            S::Banned | S::Outdated => {
+                self.record.info.retry_at = None;
+                self.set(S::Connecting, "retrying after the server's wait");
+                self.start_link().await;
+                Flow::Continue
+            }
+            _ => Flow::Continue,
+        }
+    }
+
+    async fn command(&mut self, command: Command) -> Flow {
+        match command {
+            Command::Pair { updates, accepted } => {
+                let verdict = self.pair(updates).await;
+                let _ = accepted.send(verdict);
+                Flow::Continue
+            }
+            Command::Reconnect(reply) => {
+                let result = self.reconnect().await;
+                let _ = reply.send(result);
+                Flow::Continue
+            }
+            Command::Drop(reply) => {
+                let message = self.drop_session().await;
+                let _ = reply.send(Ok(message));
+                Flow::Stop
+            }
+            Command::Shutdown(done) => {
+                self.stop_link().await;
+                let _ = done.send(());
+                Flow::Stop
+            }
+        }
+    }
+
+    async fn pair(
+        &mut self,
+        updates: mpsc::UnboundedSender<PairingUpdate>,
+    ) -> Result<(), ErrorReply> {
+        let number = self.number().clone();
+        match self.state() {
+            S::Connected => {
+                let _ = updates.send(PairingUpdate::Connected(self.record.info.clone()));
+                return Ok(());
+            }
+            S::Connecting | S::Disconnected | S::Reconnecting => {
+                self.watchers.push(updates);
+                return Ok(());
+            }
+            S::Replaced | S::Banned | S::Outdated | S::Failed => {
+                return Err(ErrorReply::new(
+                    ErrorCode::InvalidState,
+                    format!(
+                        "{number} is paired but {} ({}); try `wactl reconnect {number}`, or `wactl drop {number}` then pair again",
+                        self.state(),
+                        self.record.info.reason
+                    ),
+                ));
+            }
+            S::LoggedOut => {
+                let now = now_ms();
+                let info = &mut self.record.info;
+                info.pairing_deadline = Some(after(now, self.shared.config.pairing_ttl));
+                info.forget_at = None;
+                info.paired_at = None;
+                self.set(S::Pairing, "pairing again after a logout");
+            }
+            S::Pairing => {}
+        }
+        if let Some(qr) = &self.qr {
+            let _ = updates.send(PairingUpdate::Qr(qr.clone()));
+        }
+        let _ = updates.send(PairingUpdate::State(self.record.info.clone()));
+        self.watchers.push(updates);
+        // On disk before anything slow: a crash now must not lose the number.
+        self.shared.registry.flush().await;
+        if self.link.is_none() {
+            self.set(S::Pairing, "waiting for a QR scan");
+            self.start_link().await;
+        }
+        Ok(())
+    }
+
+    async fn reconnect(&mut self) -> Result<String, ErrorReply> {
+        let number = self.number().clone();
+        match self.state() {
+            S::Pairing | S::LoggedOut => Err(ErrorReply::new(
+                ErrorCode::InvalidState,
+                format!(
+                    "{number} is {} and has no device to reconnect; pair it with `wactl pair {number}`",
+                    self.state()
+                ),
+            )),
+            _ => {
+                self.stop_link().await;
+                self.record.info.retry_at = None;
+                self.set(S::Connecting, "reconnect requested");
+                self.start_link().await;
+                Ok(format!("reconnecting {number}"))
+            }
+        }
+    }
+
+    async fn drop_session(&mut self) -> String {
+        let number = self.number().clone();
+        let unlinked = match &self.link {
+            Some(link) if self.state() == S::Connected => {
+                let client = Arc::clone(&link.client);
+                timeout(STOP_TIMEOUT, client.logout()).await.is_ok()
+            }
+            _ => false,
+        };
+        if let Some(link) = self.link.take() {
+            self.generation += 1;
+            let _ = timeout(STOP_TIMEOUT, link.handle).await;
+        }
+        self.remove("dropped by request").await;
+        if unlinked {
+            format!(
+                "dropped {number}: the device was unlinked from the phone and its credentials deleted"
+            )
+        } else if self.record.info.paired_at.is_some() && self.state() != S::LoggedOut {
+            format!(
+                "dropped {number}: its credentials are deleted, but it was not connected, so the phone may still list it under Linked devices"
+            )
+        } else {
+            format!("dropped {number}")
+        }
+    }
+}

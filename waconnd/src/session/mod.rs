@@ -1,0 +1,41 @@
+//! One session per number: an actor that alone owns the number's client,
+//! and the handle the supervisor keeps to talk to it.
+
+mod actor;
+pub mod record;
+pub mod signal;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use waconn_proto::{ErrorReply, PairingUpdate};
+
+pub use actor::spawn;
+use record::Record;
+
+/// The answer to a command that changes a session.
+pub type Reply = oneshot::Sender<Result<String, ErrorReply>>;
+
+/// What the supervisor asks of a session.
+pub enum Command {
+    /// Someone follows the pairing: updates go to `updates`; `accepted`
+    /// says whether pairing makes sense in the current state.
+    Pair {
+        /// Where pairing updates go.
+        updates: mpsc::UnboundedSender<PairingUpdate>,
+        /// Accepted, or why not.
+        accepted: oneshot::Sender<Result<(), ErrorReply>>,
+    },
+    /// Reconnect now with a fresh backoff.
+    Reconnect(Reply),
+    /// Unlink the device, delete the credentials, forget the number.
+    Drop(Reply),
+    /// Close the connection gracefully (never log out) and stop.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The supervisor's end of a session.
+pub struct SessionHandle {
+    /// Commands to the actor.
+    pub commands: mpsc::UnboundedSender<Command>,
+    /// The session's record, as of its last change.
+    pub record: watch::Receiver<Record>,
+}

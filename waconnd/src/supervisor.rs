@@ -1,0 +1,248 @@
+//! The supervisor: every session's handle, restore at start, the registry
+//! writer, and the operations the socket server calls.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::{mpsc, oneshot};
+use waconn_proto::{
+    DaemonInfo, ErrorCode, ErrorReply, Number, PairingUpdate, SessionDetail, SessionInfo,
+    SessionState,
+};
+
+use crate::cli::Config;
+use crate::limiter::ConnectLimiter;
+use crate::link::LinkSettings;
+use crate::registry::Registry;
+use crate::session::record::Record;
+use crate::session::{self, Command, SessionHandle};
+use crate::time::now_ms;
+
+/// What the server and every session actor share.
+pub struct Shared {
+    /// The daemon's settings.
+    pub config: Config,
+    /// Settings every link shares.
+    pub link: LinkSettings,
+    /// The registry file.
+    pub registry: Registry,
+    sessions: Mutex<BTreeMap<Number, SessionHandle>>,
+    started_at: i64,
+}
+
+/// The supervisor handle the daemon holds.
+pub type Supervisor = Shared;
+
+fn unknown(number: &Number) -> ErrorReply {
+    ErrorReply::new(
+        ErrorCode::UnknownNumber,
+        format!(
+            "{number} is not registered with waconnd; `wactl list` shows the numbers it has, `wactl pair {number}` adds it"
+        ),
+    )
+}
+
+impl Shared {
+    /// Restores the registry and starts every session.
+    pub async fn start(config: Config) -> anyhow::Result<Arc<Self>> {
+        crate::fsutil::private_dir(&config.data_dir.join("sessions"))?;
+        let registry = Registry::new(&config.data_dir);
+        let records = registry.load()?;
+        let shared = Arc::new(Self {
+            link: LinkSettings {
+                limiter: Arc::new(ConnectLimiter::new(config.connect_rate)),
+                url: config.wa_url.clone(),
+            },
+            config,
+            registry,
+            sessions: Mutex::new(BTreeMap::new()),
+            started_at: now_ms(),
+        });
+        let now = now_ms();
+        let mut restored = Vec::new();
+        for mut record in records {
+            let info = &mut record.info;
+            info.has_qr = false;
+            let connect = match info.state {
+                SessionState::Pairing if info.pairing_deadline.is_some_and(|d| d <= now) => {
+                    tracing::info!(number = %info.number, "removed: never paired within its deadline");
+                    shared.delete_store(&info.number);
+                    continue;
+                }
+                SessionState::LoggedOut if info.forget_at.is_some_and(|d| d <= now) => continue,
+                SessionState::Pairing | SessionState::LoggedOut => false,
+                SessionState::Replaced | SessionState::Failed => false,
+                SessionState::Banned | SessionState::Outdated => false,
+                _ => {
+                    record.transition(SessionState::Connecting, "daemon started", now);
+                    true
+                }
+            };
+            restored.push(record.info.number.to_string());
+            let number = record.info.number.clone();
+            let handle = session::spawn(Arc::clone(&shared), record, connect);
+            shared.lock().insert(number, handle);
+        }
+        tracing::info!(
+            "restored {} session(s): [{}]",
+            restored.len(),
+            restored.join(", ")
+        );
+        let writer = Arc::clone(&shared);
+        tokio::spawn(async move { writer.registry.writer(|| writer.snapshot()).await });
+        shared.registry.flush().await;
+        Ok(shared)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<Number, SessionHandle>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Where `number`'s credentials live.
+    pub fn store_path(&self, number: &Number) -> PathBuf {
+        self.config
+            .data_dir
+            .join("sessions")
+            .join(format!("{number}.db"))
+    }
+
+    fn delete_store(&self, number: &Number) {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = PathBuf::from(format!("{}{suffix}", self.store_path(number).display()));
+            let _ = crate::fsutil::remove_if_exists(&path);
+        }
+    }
+
+    /// Every record.
+    pub fn snapshot(&self) -> Vec<Record> {
+        self.lock()
+            .values()
+            .map(|h| h.record.borrow().clone())
+            .collect()
+    }
+
+    /// Drops `number` from the table (its actor is stopping).
+    pub fn forget(&self, number: &Number) {
+        self.lock().remove(number);
+    }
+
+    /// Every session, by number.
+    pub fn list(&self) -> Vec<SessionInfo> {
+        self.snapshot().into_iter().map(|r| r.info).collect()
+    }
+
+    /// One session.
+    pub fn status(&self, number: &Number) -> Result<SessionInfo, ErrorReply> {
+        self.record(number).map(|r| r.info)
+    }
+
+    fn record(&self, number: &Number) -> Result<Record, ErrorReply> {
+        self.lock()
+            .get(number)
+            .map(|h| h.record.borrow().clone())
+            .ok_or_else(|| unknown(number))
+    }
+
+    /// One session in depth.
+    pub fn inspect(&self, number: &Number) -> Result<SessionDetail, ErrorReply> {
+        let record = self.record(number)?;
+        let store = self.store_path(number);
+        let store_bytes = ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|s| std::fs::metadata(format!("{}{s}", store.display())).ok())
+            .map(|m| m.len())
+            .sum();
+        Ok(SessionDetail {
+            info: record.info,
+            transitions: record.transitions.into_iter().collect(),
+            store_path: store.display().to_string(),
+            store_bytes,
+        })
+    }
+
+    /// The daemon itself.
+    pub fn daemon_info(&self) -> DaemonInfo {
+        let mut counts = BTreeMap::<SessionState, u64>::new();
+        for info in self.list() {
+            *counts.entry(info.state).or_default() += 1;
+        }
+        DaemonInfo {
+            version: waconn_proto::VERSION.to_string(),
+            pid: std::process::id(),
+            started_at: self.started_at,
+            socket: self.config.socket.display().to_string(),
+            data_dir: self.config.data_dir.display().to_string(),
+            counts: counts.into_iter().collect(),
+        }
+    }
+
+    /// Registers `number` if new and follows its pairing.
+    pub async fn pair(
+        self: &Arc<Self>,
+        number: &Number,
+    ) -> Result<mpsc::UnboundedReceiver<PairingUpdate>, ErrorReply> {
+        let commands = {
+            let mut sessions = self.lock();
+            let handle = sessions.entry(number.clone()).or_insert_with(|| {
+                let now = now_ms();
+                let deadline = crate::time::after(now, self.config.pairing_ttl);
+                tracing::info!(number = %number, "registered; waiting for a QR scan");
+                session::spawn(
+                    Arc::clone(self),
+                    Record::new_pairing(number.clone(), now, deadline),
+                    false,
+                )
+            });
+            handle.commands.clone()
+        };
+        let (updates, updates_rx) = mpsc::unbounded_channel();
+        let (accepted, verdict) = oneshot::channel();
+        commands
+            .send(Command::Pair { updates, accepted })
+            .map_err(|_| unknown(number))?;
+        verdict.await.map_err(|_| unknown(number))??;
+        Ok(updates_rx)
+    }
+
+    async fn ask(
+        &self,
+        number: &Number,
+        command: impl FnOnce(session::Reply) -> Command,
+    ) -> Result<String, ErrorReply> {
+        let commands = self
+            .lock()
+            .get(number)
+            .map(|h| h.commands.clone())
+            .ok_or_else(|| unknown(number))?;
+        let (reply, answer) = oneshot::channel();
+        commands.send(command(reply)).map_err(|_| unknown(number))?;
+        answer.await.map_err(|_| unknown(number))?
+    }
+
+    /// Reconnects `number` now.
+    pub async fn reconnect(&self, number: &Number) -> Result<String, ErrorReply> {
+        self.ask(number, Command::Reconnect).await
+    }
+
+    /// Unlinks and forgets `number`.
+    pub async fn drop_session(&self, number: &Number) -> Result<String, ErrorReply> {
+        self.ask(number, Command::Drop).await
+    }
+
+    /// Closes every session gracefully (no logout) and saves the registry.
+    pub async fn shutdown(&self) {
+        let waits: Vec<_> = self
+            .lock()
+            .values()
+            .filter_map(|h| {
+                let (done, wait) = oneshot::channel();
+                h.commands.send(Command::Shutdown(done)).ok().map(|()| wait)
+            })
+            .collect();
+        for wait in waits {
+            let _ = wait.await;
+        }
+        self.registry.write(self.snapshot());
+    }
+}

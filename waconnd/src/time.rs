@@ -1,0 +1,20 @@
+//! Wall-clock time in epoch milliseconds, the unit of every timestamp.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Now, in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `at` plus `d`, in epoch milliseconds.
+pub fn after(at: i64, d: Duration) -> i64 {
+    at.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// How long from now until `at` (zero if past).
+pub fn until(at: i64) -> Duration {
+    Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))
+}

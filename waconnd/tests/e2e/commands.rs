@@ -1,0 +1,80 @@
+//! `wactl drop`, independence of numbers, and wactl's errors.
+
+use std::time::Duration;
+
+use crate::harness::{CONNECT, Env, bin, text, until};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drop_unlinks_the_device_and_forgets_the_number() {
+    const N: &str = "15550003333";
+    let env = Env::new(&[]).await;
+    env.pair(N).await;
+    let out = env.wactl(&["drop", N]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unlinked"),
+        "{}",
+        text(&out)
+    );
+    until(
+        "mockwa sees the device removed",
+        Duration::from_secs(10),
+        || async { env.mock.devices().iter().all(|d| d.removed) },
+    )
+    .await;
+    assert!(!env.store(N).exists());
+    assert_eq!(env.wactl(&["status", N]).await.status.code(), Some(1));
+    let registry = std::fs::read_to_string(env.data().join("sessions.json")).expect("registry");
+    assert!(!registry.contains(N), "{registry}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_numbers_stay_independent() {
+    let numbers = ["15550004441", "15550004442", "15550004443"];
+    let env = Env::new(&[]).await;
+    let env = &env;
+    futures_join(numbers.map(|n| async move { env.pair(n).await })).await;
+    env.mock.logout(Some(numbers[1]));
+    env.wait_state(numbers[1], "LOGGED_OUT", CONNECT).await;
+    for n in [numbers[0], numbers[2]] {
+        assert_eq!(env.state(n).await, "CONNECTED", "{n}");
+    }
+    let list = env.json(&["list"]).await;
+    assert_eq!(list["totalClients"], 3);
+    assert_eq!(list["connectedClients"], 2);
+}
+
+async fn futures_join<F: std::future::Future>(futures: [F; 3]) {
+    let [a, b, c] = futures;
+    tokio::join!(a, b, c);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wactl_errors_say_what_is_wrong_with_the_right_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("nope.sock");
+    let out = tokio::process::Command::new(bin("wactl"))
+        .args(["list"])
+        .env("WACONN_SOCKET", &socket)
+        .output()
+        .await
+        .expect("wactl");
+    assert_eq!(out.status.code(), Some(69), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&socket.display().to_string()));
+
+    let env = Env::new(&[]).await;
+    let out = env.wactl(&["status", "12-ab"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a digit"));
+    let out = env.wactl(&["status", "123"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.wactl(&["inspect", "15559999999"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not registered"),
+        "{}",
+        text(&out)
+    );
+    let out = env.wactl(&["reconnect", "15559999999"]).await;
+    assert_eq!(out.status.code(), Some(1));
+}

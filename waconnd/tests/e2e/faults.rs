@@ -1,0 +1,103 @@
+//! What the network and the phone do to a paired number.
+
+use std::time::Duration;
+
+use crate::harness::{CONNECT, Env, text, until};
+
+const N: &str = "15550002222";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_socket_is_recovered_without_anyone_acting() {
+    let env = Env::new(&[]).await;
+    env.pair(N).await;
+    assert_eq!(env.mock.drop_connections(Some(N)), 1);
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+    let status = env.json(&["status", N]).await;
+    assert!(status["disconnectedAt"].as_i64().is_some(), "{status}");
+    assert!(status["connectedAt"].as_i64() > status["disconnectedAt"].as_i64());
+    let inspect = env.json(&["inspect", N]).await;
+    let left = inspect["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .any(|t| t["from"] == "CONNECTED" && t["to"] != "CONNECTED");
+    assert!(left, "passed through a not-connected state: {inspect}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_connections_are_retried_with_growing_backoff() {
+    let env = Env::new(&[]).await;
+    env.pair(N).await;
+    env.mock.refuse(Duration::from_secs(3600));
+    env.mock.drop_connections(Some(N));
+    let attempts = || async {
+        let inspect = env.json(&["inspect", N]).await;
+        inspect["transitions"]
+            .as_array()
+            .expect("transitions")
+            .iter()
+            .filter(|t| t["to"] == "RECONNECTING")
+            .map(|t| t["at"].as_i64().expect("at"))
+            .collect::<Vec<_>>()
+    };
+    until("four refused attempts", Duration::from_secs(60), || async {
+        attempts().await.len() >= 4
+    })
+    .await;
+    let at = attempts().await;
+    let gaps: Vec<i64> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[2] > gaps[0] + 500, "backoff grows: gaps {gaps:?} ms");
+    assert_ne!(env.state(N).await, "CONNECTED");
+    env.mock.refuse(Duration::ZERO);
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_server_is_not_called_connected_and_is_left_for_a_new_socket() {
+    let env = Env::new(&[]).await;
+    env.pair(N).await;
+    env.mock.mute(Some(N), Duration::from_secs(3600));
+    until(
+        "the daemon notices the silence",
+        Duration::from_secs(120),
+        || async { env.state(N).await != "CONNECTED" },
+    )
+    .await;
+    env.mock.mute(Some(N), Duration::ZERO);
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_logout_from_the_phone_deletes_credentials_and_pairing_again_works() {
+    let mut env = Env::new(&[]).await;
+    env.pair(N).await;
+    assert!(env.store(N).exists());
+    assert_eq!(env.mock.logout(Some(N)), 1);
+    env.wait_state(N, "LOGGED_OUT", CONNECT).await;
+    let status = env.json(&["status", N]).await;
+    assert!(
+        !status["reason"].as_str().unwrap_or_default().is_empty(),
+        "{status}"
+    );
+    until(
+        "its store files are gone",
+        Duration::from_secs(10),
+        || async { !env.store(N).exists() },
+    )
+    .await;
+    let out = env.wactl(&["status", N]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+
+    let connections = env.mock.stats().connections;
+    env.stop().await;
+    env.start().await;
+    assert_eq!(env.state(N).await, "LOGGED_OUT");
+    assert_eq!(
+        env.mock.stats().connections,
+        connections,
+        "no login attempt for a logged-out number"
+    );
+
+    env.pair(N).await;
+    assert_eq!(env.state(N).await, "CONNECTED");
+}

@@ -1,0 +1,219 @@
+//! Starting daemons, running wactl, and waiting on conditions.
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use mockwa::{Config, MockWa};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Long enough for a first login after pairing (the client waits 10 s for
+/// an app-state key) on a busy 2-core machine.
+pub const CONNECT: Duration = Duration::from_secs(90);
+
+/// A built binary of this workspace, next to the test executable's folder.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "`{}` is missing: run the tests with `cargo nextest run --workspace --all-features`",
+        path.display()
+    );
+    path
+}
+
+/// A mock server, a data dir, a socket, and the daemon when it runs.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub mock: MockWa,
+    pub daemon: Option<Child>,
+    pub args: Vec<String>,
+}
+
+impl Env {
+    /// A fresh environment with `args` for every daemon start.
+    pub async fn new(args: &[&str]) -> Self {
+        let mock = MockWa::start(Config::default())
+            .await
+            .expect("start mockwa");
+        let mut env = Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            mock,
+            daemon: None,
+            args: args.iter().map(|s| s.to_string()).collect(),
+        };
+        env.start().await;
+        env
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("run").join("waconnd.sock")
+    }
+
+    pub fn store(&self, number: &str) -> PathBuf {
+        self.data().join("sessions").join(format!("{number}.db"))
+    }
+
+    /// Starts the daemon and waits until it answers.
+    pub async fn start(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("waconnd.log"))
+            .expect("log file");
+        let child = Command::new(bin("waconnd"))
+            .arg("--data-dir")
+            .arg(self.data())
+            .arg("--socket")
+            .arg(self.socket())
+            .arg("--wa-url")
+            .arg(self.mock.url())
+            .args(&self.args)
+            .env("RUST_LOG", "waconnd=debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn waconnd");
+        self.daemon = Some(child);
+        until("the daemon answers", Duration::from_secs(30), || async {
+            self.wactl(&["status"]).await.status.success()
+        })
+        .await;
+    }
+
+    /// SIGKILLs the daemon.
+    pub async fn kill(&mut self) {
+        let mut child = self.daemon.take().expect("daemon running");
+        child.kill().await.expect("kill");
+    }
+
+    /// SIGTERMs the daemon and returns its exit status.
+    pub async fn stop(&mut self) -> std::process::ExitStatus {
+        let mut child = self.daemon.take().expect("daemon running");
+        let pid = child.id().expect("pid").to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill -TERM");
+        assert!(status.success());
+        tokio::time::timeout(Duration::from_secs(30), child.wait())
+            .await
+            .expect("daemon stops within 30 s of SIGTERM")
+            .expect("wait")
+    }
+
+    /// Runs wactl against this daemon.
+    pub async fn wactl(&self, args: &[&str]) -> Output {
+        Command::new(bin("wactl"))
+            .args(args)
+            .env("WACONN_SOCKET", self.socket())
+            .output()
+            .await
+            .expect("run wactl")
+    }
+
+    /// `wactl ARGS --json`, parsed; panics on a non-JSON answer.
+    pub async fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.wactl(&all).await;
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "wactl {args:?} --json: {e}\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+
+    /// The state of `number` per `wactl status --json`.
+    pub async fn state(&self, number: &str) -> String {
+        self.json(&["status", number]).await["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits until `number` is in `state`.
+    pub async fn wait_state(&self, number: &str, state: &str, within: Duration) {
+        until(&format!("{number} {state}"), within, || async {
+            self.state(number).await == state
+        })
+        .await;
+    }
+
+    /// Pairs `number` as a user would: `wactl pair N --qr text`, the phone
+    /// scans the first code, wactl exits 0 once connected.
+    pub async fn pair(&self, number: &str) -> String {
+        let mut child = Command::new(bin("wactl"))
+            .args(["pair", number, "--qr", "text"])
+            .env("WACONN_SOCKET", self.socket())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn wactl pair");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let code = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("a QR code within 30 s")
+            .expect("read")
+            .expect("wactl pair printed a code");
+        assert_eq!(code.split(',').count(), 5, "a QR payload: {code}");
+        let jid = self
+            .mock
+            .scan(&code, number, Some("E2E"))
+            .await
+            .expect("scan");
+        let status = tokio::time::timeout(CONNECT, child.wait())
+            .await
+            .expect("wactl pair exits once connected")
+            .expect("wait");
+        assert!(status.success(), "wactl pair exited {status}");
+        jid
+    }
+
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("waconnd.log")).unwrap_or_default()
+    }
+}
+
+/// Polls `cond` every 100 ms until it holds; panics after `within`.
+pub async fn until<F, Fut>(what: &str, within: Duration, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if cond().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Stdout and stderr of a run, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}

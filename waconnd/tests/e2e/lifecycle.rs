@@ -1,0 +1,108 @@
+//! Pairing, restarts of the daemon, and the pairing deadline.
+
+use std::time::Duration;
+
+use crate::harness::{CONNECT, Env, text, until};
+
+const N: &str = "15550001111";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pair_then_list_and_status_show_connected_with_the_original_field_names() {
+    let env = Env::new(&[]).await;
+    let jid = env.pair(N).await;
+    assert!(jid.starts_with(&format!("{N}:")));
+
+    let list = env.json(&["list"]).await;
+    assert_eq!(list["totalClients"], 1);
+    assert_eq!(list["connectedClients"], 1);
+    let entry = &list["connections"][N];
+    assert_eq!(entry["state"], "CONNECTED");
+    assert_eq!(entry["ready"], true);
+    assert_eq!(entry["hasQr"], false);
+    assert!(entry["connectedAt"].as_i64().is_some(), "{entry}");
+    assert!(entry["disconnectedAt"].is_null());
+    assert!(entry["lastSeen"].as_i64().is_some());
+
+    let out = env.wactl(&["status", N, "--json"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(status["state"], "CONNECTED");
+    assert_eq!(status["ready"], true);
+    assert_eq!(status["jid"], jid.as_str());
+    assert_eq!(status["connectedAt"], entry["connectedAt"]);
+
+    let out = env.wactl(&["list"]).await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with(N) && l.contains("CONNECTED")),
+        "{table}"
+    );
+    assert!(
+        env.log().contains("logged in"),
+        "a log line per state change"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_daemon_comes_back_connected_without_a_qr() {
+    let mut env = Env::new(&[]).await;
+    env.pair(N).await;
+    let registrations = env.mock.stats().registrations;
+    env.kill().await;
+    let registry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.data().join("sessions.json")).expect("registry"))
+            .expect("parses");
+    assert_eq!(registry["version"], 1);
+    assert_eq!(registry["sessions"][0]["number"], N);
+    assert!(registry["sessions"][0]["jid"].is_string());
+
+    env.start().await;
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+    assert_eq!(
+        env.mock.stats().registrations,
+        registrations,
+        "no new QR was needed"
+    );
+    assert!(
+        env.mock.stats().handshakes_ik >= 1,
+        "logged in with the cached server key"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_never_scanned_is_removed_at_its_deadline_across_a_restart() {
+    let mut env = Env::new(&["--pairing-ttl", "12s"]).await;
+    let mut pair = tokio::process::Command::new(crate::harness::bin("wactl"))
+        .args(["pair", N, "--qr", "text"])
+        .env("WACONN_SOCKET", env.socket())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wactl pair");
+    until(
+        "the number is registered",
+        Duration::from_secs(20),
+        || async { env.wactl(&["status", N]).await.status.code() == Some(4) },
+    )
+    .await;
+    let deadline = env.json(&["status", N]).await["pairingDeadline"].as_i64();
+    pair.kill().await.expect("stop watching");
+    env.kill().await;
+    env.start().await;
+    let after_restart = env.json(&["status", N]).await;
+    assert_eq!(after_restart["state"], "PAIRING");
+    assert_eq!(
+        after_restart["pairingDeadline"].as_i64(),
+        deadline,
+        "a restart keeps the deadline"
+    );
+    until("the number is removed", Duration::from_secs(40), || async {
+        env.wactl(&["status", N]).await.status.code() == Some(1)
+    })
+    .await;
+    assert!(!env.store(N).exists(), "its store is deleted");
+    assert!(env.log().contains("never paired"), "{}", env.log());
+}

@@ -1,0 +1,7 @@
+//! End to end: the real `waconnd` (feature `test-peer`) and `wactl`
+//! binaries against an in-process mockwa, each test in its own temp dir.
+
+mod commands;
+mod faults;
+mod harness;
+mod lifecycle;

@@ -1,0 +1,111 @@
+//! The command line of `wactl`, from which its man page and completions are
+//! generated.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use waconn_proto::{Number, paths};
+
+/// Control waconnd: pair WhatsApp numbers, list them, check their health.
+///
+/// Exit status: 0 ok; 1 the daemon refused the request; 2 usage error;
+/// 3 degraded (recovering on its own); 4 needs a person; 69 waconnd not
+/// reachable; 70 internal error; 76 wactl and waconnd versions differ.
+#[derive(Debug, Parser)]
+#[command(name = "wactl", version)]
+pub struct Cli {
+    /// The daemon's socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock,
+    /// else /tmp/waconn-UID/waconnd.sock]
+    #[arg(long, global = true, env = paths::SOCKET_ENV, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register a number (if new) and link it by scanning QR codes; exits 0
+    /// once it is connected. Ctrl-C leaves pairing running in the daemon
+    /// until its deadline.
+    Pair(PairArgs),
+    /// One line per number: NUMBER STATE SINCE NAME.
+    List(JsonArg),
+    /// A number's state (exit code from it), or the daemon's when no number
+    /// is given.
+    Status(StatusArgs),
+    /// Everything known about a number, with its recent transitions.
+    Inspect(NumberJsonArgs),
+    /// Reconnect a number now, resetting its backoff.
+    Reconnect(NumberArg),
+    /// Unlink a number's device from the phone (when connected), delete its
+    /// credentials and forget it.
+    Drop(NumberArg),
+}
+
+/// `--json` alone.
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A phone number.
+#[derive(Debug, Args)]
+pub struct NumberArg {
+    /// Phone number in international form, e.g. 15551234567 or +1 555 123 4567.
+    #[arg(value_parser = parse_number)]
+    pub number: Number,
+}
+
+/// A phone number and `--json`.
+#[derive(Debug, Args)]
+pub struct NumberJsonArgs {
+    /// Phone number in international form.
+    #[arg(value_parser = parse_number)]
+    pub number: Number,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Phone number; without one, the daemon's status.
+    #[arg(value_parser = parse_number)]
+    pub number: Option<Number>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also show where the socket and data are.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Arguments of `pair`.
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    /// Phone number in international form.
+    #[arg(value_parser = parse_number)]
+    pub number: Number,
+    /// How to show QR codes: `terminal` draws them, `text` prints each raw
+    /// code on its own line as it rotates (for scripts).
+    #[arg(long, value_enum, default_value_t = QrFormat::Terminal)]
+    pub qr: QrFormat,
+}
+
+/// How QR codes are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QrFormat {
+    /// Drawn with block characters.
+    Terminal,
+    /// The raw payload, one per line.
+    Text,
+}
+
+fn parse_number(text: &str) -> Result<Number, String> {
+    Number::parse(text).map_err(|e| e.to_string())
+}

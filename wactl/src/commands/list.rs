@@ -1,0 +1,44 @@
+//! `wactl list`: one line per number.
+
+use std::io::Write;
+
+use waconn_proto::{ListRequest, Request, Response};
+
+use crate::client::Client;
+use crate::exit::{self, Failure};
+use crate::output::ago;
+use crate::views::ConnectionsView;
+
+pub async fn run(client: &mut Client, json: bool) -> Result<u8, Failure> {
+    let sessions = match client.ask(&Request::List(ListRequest {})).await? {
+        Response::Sessions(sessions) => sessions,
+        other => return Err(client.unexpected(other)),
+    };
+    if json {
+        super::print_json(&ConnectionsView::new(&sessions))?;
+        return Ok(exit::OK);
+    }
+    let mut out = anstream::stdout().lock();
+    let width = sessions
+        .iter()
+        .map(|s| s.number.as_str().len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(
+        out,
+        "{:<width$}  {:<12}  {:<14}  NAME",
+        "NUMBER", "STATE", "SINCE"
+    )?;
+    for s in &sessions {
+        writeln!(
+            out,
+            "{:<width$}  {:<12}  {:<14}  {}",
+            s.number.as_str(),
+            s.state.as_str(),
+            ago(s.since),
+            s.push_name.as_deref().unwrap_or("-")
+        )?;
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,39 @@
+//! One module per verb; each returns the exit code or a failure.
+
+mod drop;
+mod inspect;
+mod list;
+mod pair;
+mod reconnect;
+mod status;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::client::Client;
+use crate::exit::Failure;
+
+/// Runs the verb `cli` names.
+pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    let socket = waconn_proto::paths::socket_path(cli.socket.as_deref());
+    let mut client = Client::connect(&socket).await?;
+    match cli.command {
+        Command::Pair(args) => pair::run(&mut client, args).await,
+        Command::List(args) => list::run(&mut client, args.json).await,
+        Command::Status(args) => status::run(&mut client, args, &socket).await,
+        Command::Inspect(args) => inspect::run(&mut client, args).await,
+        Command::Reconnect(args) => reconnect::run(&mut client, args.number).await,
+        Command::Drop(args) => drop::run(&mut client, args.number).await,
+    }
+}
+
+/// Prints `value` as one line of JSON on stdout.
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let mut out = anstream::stdout().lock();
+    serde_json::to_writer(&mut out, value).map_err(|e| match e.io_error_kind() {
+        Some(kind) => Failure::from(std::io::Error::from(kind)),
+        None => Failure::internal(e.to_string()),
+    })?;
+    writeln!(out)?;
+    Ok(())
+}

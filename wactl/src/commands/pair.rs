@@ -1,0 +1,73 @@
+//! `wactl pair NUMBER`: show QR codes as they rotate until the number is
+//! connected.
+
+use std::io::Write;
+
+use qrcode::QrCode;
+use qrcode::render::unicode::Dense1x2;
+use waconn_proto::{PairRequest, PairingUpdate, Request, Response, SessionState};
+
+use crate::cli::{PairArgs, QrFormat};
+use crate::client::Client;
+use crate::exit::{self, Failure};
+
+pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
+    let number = args.number.clone();
+    client
+        .send(&Request::Pair(PairRequest {
+            number: args.number,
+        }))
+        .await?;
+    let mut last_reason = String::new();
+    let mut hinted = false;
+    loop {
+        let update = match client.next().await? {
+            Response::Pairing(update) => update,
+            other => return Err(client.unexpected(other)),
+        };
+        match update {
+            PairingUpdate::Qr(qr) => {
+                if !hinted {
+                    eprintln!(
+                        "scan with WhatsApp on the phone of +{number}: Settings > Linked devices > Link a device (Ctrl-C stops watching; pairing goes on until its deadline)"
+                    );
+                    hinted = true;
+                }
+                show(&qr.code, args.qr)?;
+            }
+            PairingUpdate::State(info) => {
+                if info.reason != last_reason {
+                    if info.state != SessionState::Pairing || !info.has_qr {
+                        eprintln!("{number}: {} ({})", info.state, info.reason);
+                    }
+                    last_reason = info.reason;
+                }
+            }
+            PairingUpdate::Connected(info) => {
+                let jid = info.jid.as_deref().unwrap_or("its device");
+                eprintln!("{number} is connected as {jid}");
+                return Ok(exit::OK);
+            }
+        }
+    }
+}
+
+fn show(code: &str, format: QrFormat) -> Result<(), Failure> {
+    let mut out = anstream::stdout().lock();
+    match format {
+        QrFormat::Text => writeln!(out, "{code}")?,
+        QrFormat::Terminal => {
+            let qr = QrCode::new(code.as_bytes())
+                .map_err(|e| Failure::internal(format!("cannot draw the QR code: {e}")))?;
+            let picture = qr
+                .render::<Dense1x2>()
+                .dark_color(Dense1x2::Light)
+                .light_color(Dense1x2::Dark)
+                .quiet_zone(true)
+                .build();
+            writeln!(out, "{picture}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! `wactl status [NUMBER]`: a number's state (exit code from it), or the
+//! daemon's.
+
+use std::io::Write;
+use std::path::Path;
+
+use waconn_proto::{Request, Response, SessionInfo, SessionState, StatusRequest};
+
+use crate::cli::StatusArgs;
+use crate::client::Client;
+use crate::exit::{self, Failure};
+use crate::output::{ago, from_now, now_ms};
+use crate::views::{SessionView, SystemView};
+
+pub async fn run(client: &mut Client, args: StatusArgs, socket: &Path) -> Result<u8, Failure> {
+    let request = Request::Status(StatusRequest {
+        number: args.number.clone(),
+    });
+    match client.ask(&request).await? {
+        Response::Session(info) => {
+            if args.json {
+                super::print_json(&SessionView::from(&info))?;
+            } else {
+                print_session(&info)?;
+            }
+            Ok(exit::for_state(info.state))
+        }
+        Response::Daemon(daemon) => {
+            let view = SystemView::new(&daemon, now_ms());
+            if args.json {
+                super::print_json(&view)?;
+                return Ok(exit::OK);
+            }
+            let mut out = anstream::stdout().lock();
+            writeln!(
+                out,
+                "waconnd {} (pid {}), up {}",
+                view.version,
+                view.pid,
+                ago(view.started_at).trim_end_matches(" ago")
+            )?;
+            writeln!(
+                out,
+                "{} numbers, {} connected",
+                view.total_clients, view.connected_clients
+            )?;
+            for (state, n) in &view.states {
+                writeln!(out, "  {state:<12} {n}")?;
+            }
+            if args.verbose {
+                writeln!(out, "socket    {}", socket.display())?;
+                writeln!(out, "data dir  {}", view.data_dir)?;
+            }
+            Ok(exit::OK)
+        }
+        other => Err(client.unexpected(other)),
+    }
+}
+
+/// The human summary of one session, shared with `inspect`.
+pub(crate) fn print_session(info: &SessionInfo) -> Result<(), Failure> {
+    let mut out = anstream::stdout().lock();
+    writeln!(
+        out,
+        "{}  {} since {} ({})",
+        info.number,
+        info.state,
+        ago(info.since),
+        info.reason
+    )?;
+    if let Some(name) = &info.push_name {
+        writeln!(out, "  name            {name}")?;
+    }
+    if let Some(at) = info.connected_at {
+        writeln!(out, "  connected       {}", ago(at))?;
+    }
+    if let Some(at) = info.disconnected_at {
+        writeln!(out, "  disconnected    {}", ago(at))?;
+    }
+    if let Some(at) = info.last_seen {
+        writeln!(out, "  last data       {}", ago(at))?;
+    }
+    match info.state {
+        SessionState::Pairing => {
+            if let Some(at) = info.pairing_deadline {
+                writeln!(
+                    out,
+                    "  removed         {} unless paired: run `wactl pair {}`",
+                    from_now(at),
+                    info.number
+                )?;
+            }
+        }
+        SessionState::LoggedOut => {
+            if let Some(at) = info.forget_at {
+                writeln!(
+                    out,
+                    "  forgotten       {}; pair again with `wactl pair {}`",
+                    from_now(at),
+                    info.number
+                )?;
+            }
+        }
+        _ => {
+            if let Some(at) = info.retry_at {
+                writeln!(out, "  next retry      {}", from_now(at))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! The JSON that `--json` prints: dedicated view types, never the daemon's
+//! internals. Field names are the original system's (`ready`, `hasQr`,
+//! `state`, `connectedAt`, `disconnectedAt`, `lastSeen`, `totalClients`,
+//! `connectedClients`, `connections`); new fields may be added, none renamed.
+//! Times are epoch milliseconds.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use waconn_proto::{DaemonInfo, SessionDetail, SessionInfo, SessionState};
+
+/// One number, as `status NUMBER --json` and each `list --json` entry show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    /// State is `CONNECTED`.
+    pub ready: bool,
+    /// A QR code is valid right now.
+    pub has_qr: bool,
+    /// The state name.
+    pub state: SessionState,
+    /// Last time it became connected.
+    pub connected_at: Option<i64>,
+    /// Last time it stopped being connected.
+    pub disconnected_at: Option<i64>,
+    /// Last data received from WhatsApp.
+    pub last_seen: Option<i64>,
+    /// The phone number.
+    pub number: String,
+    /// Why it is in this state.
+    pub reason: String,
+    /// Since when it is in this state.
+    pub since: i64,
+    /// When the number was registered.
+    pub created_at: i64,
+    /// When it was paired.
+    pub paired_at: Option<i64>,
+    /// The linked device's JID.
+    pub jid: Option<String>,
+    /// The account's push name.
+    pub push_name: Option<String>,
+    /// For `PAIRING`: when it is removed if nobody scans.
+    pub pairing_deadline: Option<i64>,
+    /// When the daemon retries on its own.
+    pub retry_at: Option<i64>,
+    /// For `LOGGED_OUT`: when it is forgotten.
+    pub forget_at: Option<i64>,
+    /// Connection losses since registration.
+    pub disconnects: u64,
+}
+
+impl From<&SessionInfo> for SessionView {
+    fn from(s: &SessionInfo) -> Self {
+        Self {
+            ready: s.state == SessionState::Connected,
+            has_qr: s.has_qr,
+            state: s.state,
+            connected_at: s.connected_at,
+            disconnected_at: s.disconnected_at,
+            last_seen: s.last_seen,
+            number: s.number.to_string(),
+            reason: s.reason.clone(),
+            since: s.since,
+            created_at: s.created_at,
+            paired_at: s.paired_at,
+            jid: s.jid.clone(),
+            push_name: s.push_name.clone(),
+            pairing_deadline: s.pairing_deadline,
+            retry_at: s.retry_at,
+            forget_at: s.forget_at,
+            disconnects: s.disconnects,
+        }
+    }
+}
+
+/// `list --json`: the original `/api/connections` object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionsView {
+    /// Numbers known.
+    pub total_clients: usize,
+    /// Numbers connected.
+    pub connected_clients: usize,
+    /// Each number.
+    pub connections: BTreeMap<String, SessionView>,
+}
+
+impl ConnectionsView {
+    /// The view of `sessions`.
+    pub fn new(sessions: &[SessionInfo]) -> Self {
+        Self {
+            total_clients: sessions.len(),
+            connected_clients: sessions
+                .iter()
+                .filter(|s| s.state == SessionState::Connected)
+                .count(),
+            connections: sessions
+                .iter()
+                .map(|s| (s.number.to_string(), s.into()))
+                .collect(),
+        }
+    }
+}
+
+/// `status --json` without a number: the original `/api/system-status`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemView {
+    /// Daemon version.
+    pub version: String,
+    /// Daemon process id.
+    pub pid: u32,
+    /// When it started.
+    pub started_at: i64,
+    /// Seconds since it started.
+    pub uptime_seconds: i64,
+    /// Its socket.
+    pub socket: String,
+    /// Its data directory.
+    pub data_dir: String,
+    /// Numbers known.
+    pub total_clients: u64,
+    /// Numbers connected.
+    pub connected_clients: u64,
+    /// Numbers per state.
+    pub states: BTreeMap<String, u64>,
+}
+
+impl SystemView {
+    /// The view of `d` at `now`.
+    pub fn new(d: &DaemonInfo, now: i64) -> Self {
+        let count = |state| {
+            d.counts
+                .iter()
+                .find(|(s, _)| *s == state)
+                .map_or(0, |(_, n)| *n)
+        };
+        Self {
+            version: d.version.clone(),
+            pid: d.pid,
+            started_at: d.started_at,
+            uptime_seconds: (now - d.started_at) / 1000,
+            socket: d.socket.clone(),
+            data_dir: d.data_dir.clone(),
+            total_clients: d.counts.iter().map(|(_, n)| n).sum(),
+            connected_clients: count(SessionState::Connected),
+            states: d
+                .counts
+                .iter()
+                .map(|(s, n)| (s.as_str().to_string(), *n))
+                .collect(),
+        }
+    }
+}
+
+/// A transition in `inspect --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransitionView {
+    /// When.
+    pub at: i64,
+    /// From state.
+    pub from: SessionState,
+    /// To state.
+    pub to: SessionState,
+    /// Why.
+    pub reason: String,
+}
+
+/// `inspect --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InspectView {
+    /// The session.
+    #[serde(flatten)]
+    pub session: SessionView,
+    /// Recent transitions, oldest first.
+    pub transitions: Vec<TransitionView>,
+    /// The credential store.
+    pub store_path: String,
+    /// Its size on disk.
+    pub store_bytes: u64,
+}
+
+impl From<&SessionDetail> for InspectView {
+    fn from(d: &SessionDetail) -> Self {
+        Self {
+            session: (&d.info).into(),
+            transitions: d
+                .transitions
+                .iter()
+                .map(|t| TransitionView {
+                    at: t.at,
+                    from: t.from,
+                    to: t.to,
+                    reason: t.reason.clone(),
+                })
+                .collect(),
+            store_path: d.store_path.clone(),
+            store_bytes: d.store_bytes,
+        }
+    }
+}
