@@ -66,7 +66,7 @@ impl Shared {
             info.has_qr = false;
             let connect = match info.state {
                 SessionState::Pairing if info.pairing_deadline.is_some_and(|d| d <= now) => {
-                    tracing::info!(number = %info.number, "removed: never paired within its deadline");
+                    tracing::info!("{}: removed: never paired within its deadline", info.number);
                     shared.delete_store(&info.number);
                     continue;
                 }
@@ -187,7 +187,7 @@ impl Shared {
             let handle = sessions.entry(number.clone()).or_insert_with(|| {
                 let now = now_ms();
                 let deadline = crate::time::after(now, self.config.pairing_ttl);
-                tracing::info!(number = %number, "registered; waiting for a QR scan");
+                tracing::info!("{}: registered; waiting for a QR scan", number);
                 session::spawn(
                     Arc::clone(self),
                     Record::new_pairing(number.clone(), now, deadline),

@@ -133,11 +133,11 @@ impl Actor {
         if !self.record.transition(to, reason, now) {
             return;
         }
-        let reason = &self.record.info.reason;
+        let (number, reason) = (self.number(), &self.record.info.reason);
         if from == to {
-            tracing::info!(number = %self.number(), state = %to, "{reason}");
+            tracing::info!("{number}: {to}: {reason}");
         } else {
-            tracing::info!(number = %self.number(), from = %from, state = %to, "{reason}");
+            tracing::info!("{number}: {from} -> {to}: {reason}");
         }
         self.changed(true);
         let info = self.record.info.clone();
@@ -179,7 +179,7 @@ impl Actor {
         if let Some(link) = self.link.take() {
             self.generation += 1;
             if timeout(STOP_TIMEOUT, link.handle.shutdown()).await.is_err() {
-                tracing::warn!(number = %self.number(), "client did not stop in time; aborted");
+                tracing::warn!("{}: client did not stop in time; aborted", self.number());
             }
         }
         self.clear_qr();
@@ -198,7 +198,7 @@ impl Actor {
             let mut path = self.store.clone().into_os_string();
             path.push(suffix);
             if let Err(e) = crate::fsutil::remove_if_exists(&PathBuf::from(path)) {
-                tracing::error!(number = %self.number(), "cannot delete credential store: {e}");
+                tracing::error!("{}: cannot delete credential store: {e}", self.number());
             }
         }
     }
@@ -207,7 +207,7 @@ impl Actor {
     async fn remove(&mut self, why: &str) {
         self.stop_link().await;
         self.delete_store();
-        tracing::info!(number = %self.number(), "removed: {why}");
+        tracing::info!("{}: removed: {why}", self.number());
         self.shared.forget(self.number());
         self.shared.registry.flush().await;
     }
@@ -246,7 +246,7 @@ impl Actor {
                     info.push_name = Some(push_name.clone());
                 }
             }
-            Signal::PairError(e) => tracing::warn!(number = %self.number(), "pairing failed: {e}"),
+            Signal::PairError(e) => tracing::warn!("{}: pairing failed: {e}", self.number()),
             Signal::Banned(d) => self.record.info.retry_at = Some(after(now, *d)),
             Signal::Outdated => self.record.info.retry_at = Some(after(now, OUTDATED_RETRY)),
             _ => {}
@@ -264,7 +264,7 @@ impl Actor {
             self.number(),
             self.number()
         );
-        tracing::warn!(number = %self.number(), "{reason}");
+        tracing::warn!("{}: {reason}", self.number());
         self.wipe_store = true;
         self.set(S::Pairing, reason);
         if let Some(link) = &self.link {
@@ -342,6 +342,11 @@ impl Actor {
             S::Pairing => info.pairing_deadline,
             S::LoggedOut => info.forget_at,
             S::Banned | S::Outdated => info.retry_at,
+            // The client's own backoff grows to 15 minutes; --max-backoff
+            // caps it by starting a fresh client.
+            S::Disconnected if self.link.is_some() => {
+                Some(after(info.since, self.shared.config.max_backoff))
+            }
             _ => None,
         }?;
         Some(Instant::now() + until(at))
@@ -361,6 +366,16 @@ impl Actor {
             S::Banned | S::Outdated => {
                 self.record.info.retry_at = None;
                 self.set(S::Connecting, "retrying after the server's wait");
+                self.start_link().await;
+                Flow::Continue
+            }
+            S::Disconnected => {
+                let max = waconn_proto::duration::format(self.shared.config.max_backoff);
+                tracing::debug!(
+                    "{}: no attempt for {max}: starting a fresh client",
+                    self.number()
+                );
+                self.stop_link().await;
                 self.start_link().await;
                 Flow::Continue
             }

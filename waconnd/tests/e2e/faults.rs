@@ -101,3 +101,33 @@ async fn a_logout_from_the_phone_deletes_credentials_and_pairing_again_works() {
     env.pair(N).await;
     assert_eq!(env.state(N).await, "CONNECTED");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_backoff_caps_the_wait_between_attempts() {
+    let env = Env::new(&["--max-backoff", "3s"]).await;
+    env.pair(N).await;
+    env.mock.refuse(Duration::from_secs(3600));
+    env.mock.drop_connections(Some(N));
+    let attempts = || async {
+        let inspect = env.json(&["inspect", N]).await;
+        inspect["transitions"]
+            .as_array()
+            .expect("transitions")
+            .iter()
+            .filter(|t| t["to"] == "RECONNECTING")
+            .map(|t| t["at"].as_i64().expect("at"))
+            .collect::<Vec<_>>()
+    };
+    until(
+        "eight refused attempts",
+        Duration::from_secs(90),
+        || async { attempts().await.len() >= 8 },
+    )
+    .await;
+    let at = attempts().await;
+    let gaps: Vec<i64> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    // Fibonacci would reach 5, 8, 13 s by now; the cap keeps every gap near 3 s.
+    assert!(gaps.iter().all(|g| *g < 4_500), "gaps {gaps:?} ms");
+    env.mock.refuse(Duration::ZERO);
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+}

@@ -217,3 +217,13 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+impl Drop for Env {
+    /// A failing test shows what the daemon said.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("---- waconnd log ----\n{}\n---- end of log ----", self.log());
+            eprintln!("mockwa devices: {:?}\nmockwa stats: {:?}", self.mock.devices(), self.mock.stats());
+        }
+    }
+}

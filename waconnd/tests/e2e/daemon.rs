@@ -1,0 +1,109 @@
+//! The daemon as a process: shutdown, locking, file modes, release safety.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use crate::harness::{Env, bin, text};
+
+const N: &str = "15550005555";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_saves_closes_without_logout_and_removes_the_socket() {
+    let mut env = Env::new(&[]).await;
+    env.pair(N).await;
+    let status = env.stop().await;
+    assert!(status.success(), "exit {status}");
+    assert!(!env.socket().exists(), "socket removed");
+    let devices = env.mock.devices();
+    assert!(!devices[0].removed, "a shutdown never logs out");
+    crate::harness::until(
+        "mockwa sees the socket closed",
+        Duration::from_secs(10),
+        || async { !env.mock.devices()[0].connected },
+    )
+    .await;
+    let registry = std::fs::read_to_string(env.data().join("sessions.json")).expect("registry");
+    assert!(registry.contains(N));
+    assert!(env.log().contains("shutting down"), "{}", env.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_daemon_per_data_dir_and_private_files() {
+    let env = Env::new(&[]).await;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(&env.data()), 0o700);
+    assert_eq!(mode(env.socket().parent().expect("dir")), 0o700);
+    assert_eq!(
+        mode(&env.socket()) & 0o077,
+        0,
+        "socket not reachable by others"
+    );
+    assert_eq!(mode(&env.data().join("sessions.json")), 0o600);
+
+    let out = tokio::process::Command::new(bin("waconnd"))
+        .arg("--data-dir")
+        .arg(env.data())
+        .arg("--socket")
+        .arg(env.dir.path().join("other.sock"))
+        .arg("--wa-url")
+        .arg(env.mock.url())
+        .output()
+        .await
+        .expect("second waconnd");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already running"),
+        "{}",
+        text(&out)
+    );
+
+    let out = tokio::process::Command::new(bin("waconnd"))
+        .arg("--data-dir")
+        .arg(env.dir.path().join("data2"))
+        .arg("--socket")
+        .arg(env.socket())
+        .arg("--wa-url")
+        .arg(env.mock.url())
+        .output()
+        .await
+        .expect("third waconnd");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already listening"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// A release build must never carry the feature that skips the server's
+/// certificate check: only `test-peer` turns it on.
+#[test]
+fn release_builds_verify_the_server_certificate() {
+    for scope in [&["-p", "waconnd"][..], &["--workspace"][..]] {
+        let out = std::process::Command::new(env!("CARGO"))
+            .args([
+                "tree",
+                "--offline",
+                "-e",
+                "features,normal,build",
+                "-i",
+                "wacore-noise",
+            ])
+            .args(scope)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo tree");
+        let tree = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(tree.contains("wacore-noise"), "{tree}");
+        assert!(
+            !tree.contains("danger-skip-cert-chain-verify"),
+            "{scope:?}:\n{tree}"
+        );
+    }
+}
