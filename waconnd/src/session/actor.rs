@@ -103,16 +103,17 @@ impl Actor {
         loop {
             let wake = self.next_timer();
             let flow = tokio::select! {
+                // Signals first: they describe what happened before anything
+                // else that is ready now.
+                biased;
+                Some(tagged) = self.signals_rx.recv() => {
+                    self.hear(tagged).await;
+                    Flow::Continue
+                }
                 command = self.commands.recv() => match command {
                     Some(command) => self.command(command).await,
                     None => Flow::Stop,
                 },
-                Some((generation, signal)) = self.signals_rx.recv() => {
-                    if generation == self.generation {
-                        self.signal(signal).await;
-                    }
-                    Flow::Continue
-                }
                 () = link_end(&mut self.link) => self.link_ended().await,
                 _ = poll.tick() => {
                     self.poll().await;
@@ -212,6 +213,13 @@ impl Actor {
         self.shared.registry.flush().await;
     }
 
+    /// Applies a signal of the current link; older links' are stale.
+    async fn hear(&mut self, (generation, signal): (u64, Signal)) {
+        if generation == self.generation {
+            self.signal(signal).await;
+        }
+    }
+
     async fn signal(&mut self, signal: Signal) {
         let now = now_ms();
         match &signal {
@@ -275,6 +283,11 @@ impl Actor {
 
     /// The client's run loop ended: decide what comes next.
     async fn link_ended(&mut self) -> Flow {
+        // The client's last words (a logout, a ban...) are queued before its
+        // run loop ends: hear them before deciding.
+        while let Ok(tagged) = self.signals_rx.try_recv() {
+            self.hear(tagged).await;
+        }
         self.link = None;
         self.clear_qr();
         let now = now_ms();

@@ -222,8 +222,15 @@ impl Drop for Env {
     /// A failing test shows what the daemon said.
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!("---- waconnd log ----\n{}\n---- end of log ----", self.log());
-            eprintln!("mockwa devices: {:?}\nmockwa stats: {:?}", self.mock.devices(), self.mock.stats());
+            eprintln!(
+                "---- waconnd log ----\n{}\n---- end of log ----",
+                self.log()
+            );
+            eprintln!(
+                "mockwa devices: {:?}\nmockwa stats: {:?}",
+                self.mock.devices(),
+                self.mock.stats()
+            );
         }
     }
 }
