@@ -277,7 +277,12 @@ impl Actor {
         self.set(S::Pairing, reason);
         if let Some(link) = &self.link {
             let client = Arc::clone(&link.client);
-            tokio::spawn(async move { client.logout().await });
+            // Unlinking needs a logged-in socket: the client reconnects (515)
+            // right after pairing, so wait for that first.
+            tokio::spawn(async move {
+                let _ = client.wait_for_connected(STOP_TIMEOUT * 6).await;
+                client.logout().await;
+            });
         }
     }
 

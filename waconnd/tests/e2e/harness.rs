@@ -13,8 +13,12 @@ use tokio::process::{Child, Command};
 /// an app-state key) on a busy 2-core machine.
 pub const CONNECT: Duration = Duration::from_secs(90);
 
-/// A built binary of this workspace, next to the test executable's folder.
+/// A built binary of this workspace: `waconnd` is this package's own;
+/// `wactl` is built by its package's tests, next to ours.
 pub fn bin(name: &str) -> PathBuf {
+    if name == "waconnd" {
+        return PathBuf::from(env!("CARGO_BIN_EXE_waconnd"));
+    }
     let exe = std::env::current_exe().expect("test executable path");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let path = dir.join(name);

@@ -106,3 +106,62 @@ async fn a_number_never_scanned_is_removed_at_its_deadline_across_a_restart() {
     assert!(!env.store(N).exists(), "its store is deleted");
     assert!(env.log().contains("never paired"), "{}", env.log());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_of_another_number_is_refused_and_unlinked() {
+    use tokio::io::AsyncBufReadExt;
+    const OTHER: &str = "15557778888";
+    let env = Env::new(&[]).await;
+    let mut pair = tokio::process::Command::new(crate::harness::bin("wactl"))
+        .args(["pair", N, "--qr", "text"])
+        .env("WACONN_SOCKET", env.socket())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wactl pair");
+    let mut codes = tokio::io::BufReader::new(pair.stdout.take().expect("stdout")).lines();
+    let first = codes.next_line().await.expect("read").expect("a code");
+    env.mock
+        .scan(&first, OTHER, None)
+        .await
+        .expect("the other phone scans");
+    until("the other phone's device is unlinked", CONNECT, || async {
+        env.mock
+            .devices()
+            .iter()
+            .any(|d| d.phone == OTHER && d.removed)
+    })
+    .await;
+    assert_eq!(env.state(N).await, "PAIRING");
+    // Fresh codes follow; the right phone links.
+    let next = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let code = codes
+                .next_line()
+                .await
+                .expect("read")
+                .expect("another code");
+            if code != first {
+                return code;
+            }
+        }
+    })
+    .await
+    .expect("a fresh code");
+    env.mock
+        .scan(&next, N, None)
+        .await
+        .expect("the right phone scans");
+    let status = tokio::time::timeout(CONNECT, pair.wait())
+        .await
+        .expect("pair ends")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+    let info = env.json(&["status", N]).await;
+    assert!(
+        info["jid"].as_str().is_some_and(|j| j.starts_with(N)),
+        "{info}"
+    );
+    assert!(env.log().contains(&format!("not +{N}")), "{}", env.log());
+}
