@@ -35,6 +35,8 @@ pub enum Request {
     Reconnect(ReconnectRequest),
     /// Unlink a device and forget the number.
     Drop(DropRequest),
+    /// Follow state changes live.
+    Events(EventsRequest),
 }
 
 /// Register `number` if new and stream its pairing until it is connected.
@@ -76,6 +78,14 @@ pub struct DropRequest {
     pub number: Number,
 }
 
+/// Follow state changes of `numbers` (every number when empty) until the
+/// client leaves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsRequest {
+    /// The numbers to follow; all when empty.
+    pub numbers: Vec<Number>,
+}
+
 /// What the daemon answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
@@ -95,6 +105,17 @@ pub enum Response {
     Pairing(PairingUpdate),
     /// The request failed.
     Error(ErrorReply),
+    /// A state change (streamed for [`Request::Events`]).
+    Event(StateEvent),
+}
+
+/// A session changed state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateEvent {
+    /// The number.
+    pub number: Number,
+    /// The change.
+    pub transition: Transition,
 }
 
 /// A request carried out; `message` says what happened, for people.

@@ -98,3 +98,54 @@ impl Config {
         })
     }
 }
+
+/// Hand-written sections of `waconnd(8)`, after clap's.
+pub const MAN_SECTIONS: &[(&str, &str)] = &[
+    (
+        "FILES",
+        r#"
+.TP
+\fI~/.local/share/waconn/sessions.json\fR
+The registry: every number, its state, reason and timestamps. Written atomically after every change; a corrupt one is moved aside, never overwritten.
+.TP
+\fI~/.local/share/waconn/sessions/NUMBER.db\fR
+One credential store (SQLite, with \-wal and \-shm) per number. Deleted when the phone logs the device out or on \fBwactl drop\fR.
+.TP
+\fI~/.local/share/waconn/waconnd.lock\fR
+Held while a daemon runs on this data directory: a second one refuses to start.
+.TP
+\fI$XDG_RUNTIME_DIR/waconn/waconnd.sock\fR
+The socket \fBwactl\fR talks to (else \fI/tmp/waconn\-UID/waconnd.sock\fR). Its directory must be a real directory, owned by the user, mode 0700.
+"#,
+    ),
+    (
+        "SIGNALS",
+        r#"
+.TP
+\fBSIGTERM\fR, \fBSIGINT\fR
+Stop accepting requests, close every session gracefully (never logging out), save the registry, remove the socket, exit 0.
+"#,
+    ),
+    (
+        "EXIT STATUS",
+        r#"
+0 after a clean shutdown; 1 when it cannot start (data directory locked by another daemon, socket in use, unsafe socket directory, bad option).
+"#,
+    ),
+    (
+        "EXAMPLES",
+        r#"
+Run in the foreground with debug logs:
+.PP
+.RS
+waconnd \-v
+.RE
+.PP
+Remove numbers that were never paired after 10 minutes instead of an hour:
+.PP
+.RS
+waconnd \-\-pairing\-ttl 10m
+.RE
+"#,
+    ),
+];

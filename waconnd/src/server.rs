@@ -133,6 +133,7 @@ async fn handle(stream: Stream, supervisor: Arc<Supervisor>) -> Result<(), Codec
         Request::Reconnect(r) => done(supervisor.reconnect(&r.number).await),
         Request::Drop(r) => done(supervisor.drop_session(&r.number).await),
         Request::Pair(r) => return pair(&supervisor, r.number, rx, tx).await,
+        Request::Events(r) => return events(&supervisor, &r.numbers, rx, tx).await,
     };
     codec::write(&mut tx, &answer).await
 }
@@ -176,6 +177,33 @@ async fn pair(
                 }
             },
             // The client only ever closes: any read result means it left.
+            _ = rx.read(&mut probe) => return Ok(()),
+        }
+    }
+}
+
+/// Streams state changes of `numbers` (all when empty) until the client
+/// goes away.
+async fn events(
+    supervisor: &Supervisor,
+    numbers: &[waconn_proto::Number],
+    mut rx: &Stream,
+    mut tx: &Stream,
+) -> Result<(), CodecError> {
+    let mut events = supervisor.events.subscribe();
+    let mut probe = [0u8; 1];
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) if numbers.is_empty() || numbers.contains(&event.number) => {
+                    codec::write(&mut tx, &Response::Event(event)).await?;
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!("an events client fell behind and missed {missed} changes");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+            },
             _ = rx.read(&mut probe) => return Ok(()),
         }
     }

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use waconn_proto::{
     DaemonInfo, ErrorCode, ErrorReply, Number, PairingUpdate, SessionDetail, SessionInfo,
-    SessionState,
+    SessionState, StateEvent,
 };
 
 use crate::cli::Config;
@@ -27,6 +27,8 @@ pub struct Shared {
     pub link: LinkSettings,
     /// The registry file.
     pub registry: Registry,
+    /// Every state change, for `wactl events`.
+    pub events: broadcast::Sender<StateEvent>,
     sessions: Mutex<BTreeMap<Number, SessionHandle>>,
     started_at: i64,
 }
@@ -56,6 +58,8 @@ impl Shared {
             },
             config,
             registry,
+            // Subscribers that fall this far behind skip ahead.
+            events: broadcast::channel(1024).0,
             sessions: Mutex::new(BTreeMap::new()),
             started_at: now_ms(),
         });

@@ -42,6 +42,52 @@ pub enum Command {
     /// Unlink a number's device from the phone (when connected), delete its
     /// credentials and forget it.
     Drop(NumberArg),
+    /// Health check for cron: silent and exit 0 when every number (default:
+    /// all) is connected or was disconnected for less than the grace;
+    /// otherwise one line per problem and exit 3 (recovering) or 4 (needs a
+    /// person).
+    Check(CheckArgs),
+    /// Follow state changes live until interrupted.
+    Events(EventsArgs),
+    /// Prometheus text exposition of every session, for node_exporter's
+    /// textfile collector.
+    Metrics,
+    /// Print the completion script for a shell.
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Numbers to check; all when none is given.
+    #[arg(value_parser = parse_number)]
+    pub numbers: Vec<Number>,
+    /// Tolerate a number that left CONNECTED less than this long ago and is
+    /// recovering on its own (e.g. 30s, 5m).
+    #[arg(long, default_value = "2m", value_parser = parse_duration, value_name = "DURATION")]
+    pub grace: std::time::Duration,
+    /// Print the facts as JSON (also when all is well).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Numbers to follow; all when none is given.
+    #[arg(value_parser = parse_number)]
+    pub numbers: Vec<Number>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--json` alone.
@@ -104,6 +150,10 @@ pub enum QrFormat {
     Terminal,
     /// The raw payload, one per line.
     Text,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    waconn_proto::duration::parse(text)
 }
 
 fn parse_number(text: &str) -> Result<Number, String> {

@@ -5,6 +5,7 @@
 pub mod cli;
 mod client;
 pub mod commands;
+pub mod docs;
 pub mod exit;
 mod output;
 pub mod views;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use waconn_proto::{DaemonInfo, SessionDetail, SessionInfo, SessionState};
+use waconn_proto::{DaemonInfo, SessionDetail, SessionInfo, SessionState, StateEvent};
 
 /// One number, as `status NUMBER --json` and each `list --json` entry show it.
 #[derive(Debug, Serialize)]
@@ -198,6 +198,69 @@ impl From<&SessionDetail> for InspectView {
                 .collect(),
             store_path: d.store_path.clone(),
             store_bytes: d.store_bytes,
+        }
+    }
+}
+
+/// One problem `check` found.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemView {
+    /// The number.
+    pub number: String,
+    /// Its state, or `UNKNOWN` for a number the daemon does not have.
+    pub state: String,
+    /// Since when it is not connected.
+    pub since: Option<i64>,
+    /// Why.
+    pub reason: String,
+    /// What to do.
+    pub action: String,
+    /// 3 (recovering on its own) or 4 (needs a person).
+    pub exit_code: u8,
+}
+
+/// `check --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckView {
+    /// No problem found.
+    pub ok: bool,
+    /// The exit code `check` returns.
+    pub exit_code: u8,
+    /// How many numbers were checked.
+    pub checked: usize,
+    /// The problems, one per number.
+    pub problems: Vec<ProblemView>,
+}
+
+/// One line of `events --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventView {
+    /// The number.
+    pub number: String,
+    /// When (epoch ms).
+    pub at: i64,
+    /// The same instant as RFC 3339 UTC, for people reading logs.
+    pub time: String,
+    /// The state it left.
+    pub from: SessionState,
+    /// The state it entered.
+    pub state: SessionState,
+    /// Why.
+    pub reason: String,
+}
+
+impl From<&StateEvent> for EventView {
+    fn from(e: &StateEvent) -> Self {
+        Self {
+            number: e.number.to_string(),
+            at: e.transition.at,
+            time: crate::output::rfc3339(e.transition.at),
+            from: e.transition.from,
+            state: e.transition.to,
+            reason: e.transition.reason.clone(),
         }
     }
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
-use waconn_proto::{ErrorCode, ErrorReply, Number, PairingUpdate, QrCode, SessionState};
+use waconn_proto::{
+    ErrorCode, ErrorReply, Number, PairingUpdate, QrCode, SessionState, StateEvent,
+};
 
 use super::record::Record;
 use super::signal::{self, Signal};
@@ -134,13 +136,19 @@ impl Actor {
         if !self.record.transition(to, reason, now) {
             return;
         }
-        let (number, reason) = (self.number(), &self.record.info.reason);
+        let (number, reason) = (self.number().clone(), &self.record.info.reason);
         if from == to {
             tracing::info!("{number}: {to}: {reason}");
         } else {
             tracing::info!("{number}: {from} -> {to}: {reason}");
         }
         self.changed(true);
+        if let (true, Some(transition)) = (from != to, self.record.transitions.back()) {
+            let _ = self.shared.events.send(StateEvent {
+                number: number.clone(),
+                transition: transition.clone(),
+            });
+        }
         let info = self.record.info.clone();
         if to == S::Connected {
             for w in self.watchers.drain(..) {

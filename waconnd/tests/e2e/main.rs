@@ -3,6 +3,8 @@
 
 mod commands;
 mod daemon;
+mod docs;
 mod faults;
 mod harness;
 mod lifecycle;
+mod scripts;

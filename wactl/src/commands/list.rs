@@ -2,18 +2,13 @@
 
 use std::io::Write;
 
-use waconn_proto::{ListRequest, Request, Response};
-
 use crate::client::Client;
 use crate::exit::{self, Failure};
 use crate::output::ago;
 use crate::views::ConnectionsView;
 
 pub async fn run(client: &mut Client, json: bool) -> Result<u8, Failure> {
-    let sessions = match client.ask(&Request::List(ListRequest {})).await? {
-        Response::Sessions(sessions) => sessions,
-        other => return Err(client.unexpected(other)),
-    };
+    let sessions = super::sessions(client).await?;
     if json {
         super::print_json(&ConnectionsView::new(&sessions))?;
         return Ok(exit::OK);

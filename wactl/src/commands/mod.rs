@@ -1,8 +1,11 @@
 //! One module per verb; each returns the exit code or a failure.
 
+mod check;
 mod drop;
+mod events;
 mod inspect;
 mod list;
+mod metrics;
 mod pair;
 mod reconnect;
 mod status;
@@ -15,6 +18,11 @@ use crate::exit::Failure;
 
 /// Runs the verb `cli` names.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    if let Command::Completions(args) = &cli.command {
+        let script = crate::docs::completion(args.shell, <Cli as clap::CommandFactory>::command());
+        anstream::stdout().lock().write_all(script.as_bytes())?;
+        return Ok(crate::exit::OK);
+    }
     let socket = waconn_proto::paths::socket_path(cli.socket.as_deref());
     let mut client = Client::connect(&socket).await?;
     match cli.command {
@@ -24,6 +32,23 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Inspect(args) => inspect::run(&mut client, args).await,
         Command::Reconnect(args) => reconnect::run(&mut client, args.number).await,
         Command::Drop(args) => drop::run(&mut client, args.number).await,
+        Command::Check(args) => check::run(&mut client, args).await,
+        Command::Events(args) => events::run(&mut client, args).await,
+        Command::Metrics => metrics::run(&mut client, &socket).await,
+        Command::Completions(_) => unreachable!("answered before connecting"),
+    }
+}
+
+/// Every session the daemon has.
+pub(crate) async fn sessions(
+    client: &mut Client,
+) -> Result<Vec<waconn_proto::SessionInfo>, Failure> {
+    match client
+        .ask(&waconn_proto::Request::List(waconn_proto::ListRequest {}))
+        .await?
+    {
+        waconn_proto::Response::Sessions(sessions) => Ok(sessions),
+        other => Err(client.unexpected(other)),
     }
 }
 

@@ -1,0 +1,38 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[waconnd] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'waconnd'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'waconnd'= {
+            cand --data-dir 'Data directory (sessions.json and one credential store per number) [default: ~/.local/share/waconn]'
+            cand --socket 'Unix socket to listen on [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --pairing-ttl 'How long a number may wait for its first scan before it is removed'
+            cand --logged-out-retention 'How long a logged-out number stays listed so scripts notice'
+            cand --max-backoff 'Longest wait between reconnect attempts'
+            cand --connect-rate 'Most connection attempts per second, over all sessions'
+            cand --keepalive-window 'A session that received nothing for this long is reconnected'
+            cand --wa-url 'WhatsApp Web socket URL (test builds only: a mockwa server)'
+            cand -v 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
+            cand --verbose 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

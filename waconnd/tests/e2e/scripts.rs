@@ -1,0 +1,249 @@
+//! What scripts and cron jobs rely on: `check`, `events`, `metrics`.
+
+use std::time::Duration;
+
+use tokio::io::AsyncBufReadExt;
+
+use crate::harness::{CONNECT, Env, bin, text, until};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_exit_codes_follow_the_state_classes() {
+    const A: &str = "15550006661";
+    const B: &str = "15550006662";
+    let mut env = Env::new(&[]).await;
+    env.pair(A).await;
+    let out = env.wactl(&["check"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "silent when all is well: {}",
+        text(&out)
+    );
+    let json = env.json(&["check"]).await;
+    assert_eq!(json["ok"], true);
+
+    // Recovering: tolerated within the grace, exit 3 beyond it.
+    env.mock.refuse(Duration::from_secs(3600));
+    env.mock.drop_connections(Some(A));
+    until("A is not connected", CONNECT, || async {
+        env.state(A).await != "CONNECTED"
+    })
+    .await;
+    assert_eq!(
+        env.wactl(&["check", "--grace", "10m"]).await.status.code(),
+        Some(0)
+    );
+    let out = env.wactl(&["check", "--grace", "0s"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        line.starts_with(A) && line.contains("reconnecting on its own"),
+        "{line}"
+    );
+    env.mock.refuse(Duration::ZERO);
+    env.wait_state(A, "CONNECTED", CONNECT).await;
+
+    // Needs a person: a number waiting for its scan.
+    let mut pairing = tokio::process::Command::new(bin("wactl"))
+        .args(["pair", B, "--qr", "text"])
+        .env("WACONN_SOCKET", env.socket())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wactl pair");
+    let mut lines = tokio::io::BufReader::new(pairing.stdout.take().expect("stdout")).lines();
+    lines.next_line().await.expect("read").expect("a code");
+    pairing.kill().await.expect("stop watching");
+    let out = env.wactl(&["check"]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("wactl pair {B}")),
+        "{}",
+        text(&out)
+    );
+    let json = env.json(&["check"]).await;
+    assert_eq!(json["exitCode"], 4);
+    assert_eq!(json["problems"][0]["number"], B);
+    assert_eq!(
+        env.wactl(&["check", A]).await.status.code(),
+        Some(0),
+        "only the named numbers count"
+    );
+    assert_eq!(
+        env.wactl(&["check", "15550009999"]).await.status.code(),
+        Some(4),
+        "an unknown number"
+    );
+
+    env.kill().await;
+    let out = env.wactl(&["check"]).await;
+    assert_eq!(out.status.code(), Some(69), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_follow_pair_drop_reconnect_and_logout_in_order() {
+    const N: &str = "15550007777";
+    let mut env = Env::new(&[]).await;
+    let mut events = tokio::process::Command::new(bin("wactl"))
+        .args(["events", "--json"])
+        .env("WACONN_SOCKET", env.socket())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wactl events");
+    let mut lines = tokio::io::BufReader::new(events.stdout.take().expect("stdout")).lines();
+    env.pair(N).await;
+    env.mock.drop_connections(Some(N));
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+    // Let the reconnection settle before the phone logs it out.
+    until("connected again", CONNECT, || async {
+        env.mock.devices()[0].connected
+    })
+    .await;
+    env.mock.logout(Some(N));
+    env.wait_state(N, "LOGGED_OUT", CONNECT).await;
+
+    let mut seen = Vec::new();
+    while !seen.ends_with(&["LOGGED_OUT".to_string()]) {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("an event")
+            .expect("read")
+            .expect("a line");
+        let event: serde_json::Value =
+            serde_json::from_str(&line).expect("one JSON object per line");
+        assert_eq!(event["number"], N);
+        assert!(
+            event["at"].is_i64() && event["reason"].is_string(),
+            "{event}"
+        );
+        seen.push(event["state"].as_str().expect("state").to_string());
+    }
+    let expect_in_order = [
+        "CONNECTING",
+        "CONNECTED",
+        "DISCONNECTED",
+        "CONNECTED",
+        "LOGGED_OUT",
+    ];
+    let mut rest = seen.iter();
+    for want in expect_in_order {
+        assert!(
+            rest.any(|s| s == want),
+            "{want} missing or out of order in {seen:?}"
+        );
+    }
+
+    env.kill().await;
+    let status = tokio::time::timeout(Duration::from_secs(10), events.wait())
+        .await
+        .expect("events ends when the daemon goes away")
+        .expect("wait");
+    assert_eq!(status.code(), Some(69));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_valid_prometheus_text() {
+    const N: &str = "15550008888";
+    let env = Env::new(&[]).await;
+    env.pair(N).await;
+    let out = env.wactl(&["metrics"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let body = String::from_utf8(out.stdout).expect("utf-8");
+    let samples = parse_exposition(&body);
+    let get = |name: &str, labels: &str| {
+        samples
+            .iter()
+            .find(|(n, l, _)| n == name && l == labels)
+            .map(|(_, _, v)| *v)
+            .unwrap_or_else(|| panic!("no {name}{{{labels}}} in\n{body}"))
+    };
+    assert_eq!(get("waconn_sessions", "state=\"CONNECTED\""), 1.0);
+    assert_eq!(get("waconn_sessions", "state=\"PAIRING\""), 0.0);
+    assert_eq!(
+        get(
+            "waconn_session_up",
+            &format!("number=\"{N}\",state=\"CONNECTED\"")
+        ),
+        1.0
+    );
+    assert!(
+        get(
+            "waconn_session_last_connected_timestamp_seconds",
+            &format!("number=\"{N}\"")
+        ) > 1.7e9
+    );
+    assert!(get("waconn_daemon_uptime_seconds", "") >= 0.0);
+    assert_eq!(
+        get(
+            "waconn_build_info",
+            &format!("version=\"{}\"", env!("CARGO_PKG_VERSION"))
+        ),
+        1.0
+    );
+}
+
+/// Parses the text exposition format strictly enough to catch mistakes:
+/// every sample belongs to a family announced by HELP and TYPE, names and
+/// labels are well formed, values are numbers. Returns (name, labels, value).
+fn parse_exposition(body: &str) -> Vec<(String, String, f64)> {
+    let valid_name = |n: &str| {
+        !n.is_empty()
+            && n.chars().enumerate().all(|(i, c)| {
+                c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
+            })
+    };
+    let mut typed = std::collections::HashMap::new();
+    let mut helped = std::collections::HashSet::new();
+    let mut samples = Vec::new();
+    for line in body.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let name = rest.split(' ').next().expect("name");
+            assert!(
+                valid_name(name) && helped.insert(name.to_string()),
+                "HELP: {line}"
+            );
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let mut parts = rest.split(' ');
+            let (name, kind) = (parts.next().expect("name"), parts.next().expect("type"));
+            assert!(["gauge", "counter"].contains(&kind), "{line}");
+            assert!(
+                typed.insert(name.to_string(), kind.to_string()).is_none(),
+                "TYPE twice: {line}"
+            );
+        } else {
+            let (series, value) = line
+                .rsplit_once(' ')
+                .unwrap_or_else(|| panic!("sample: {line}"));
+            let value: f64 = value.parse().unwrap_or_else(|_| panic!("value: {line}"));
+            let (name, labels) = match series.split_once('{') {
+                Some((name, labels)) => (
+                    name,
+                    labels
+                        .strip_suffix('}')
+                        .unwrap_or_else(|| panic!("labels: {line}")),
+                ),
+                None => (series, ""),
+            };
+            assert!(valid_name(name), "name: {line}");
+            assert!(
+                typed.contains_key(name) && helped.contains(name),
+                "sample before its HELP/TYPE: {line}"
+            );
+            if typed[name] == "counter" {
+                assert!(name.ends_with("_total"), "counters end in _total: {line}");
+            }
+            for pair in labels.split(',').filter(|p| !p.is_empty()) {
+                let (k, v) = pair
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("label: {line}"));
+                assert!(
+                    valid_name(k) && v.starts_with('"') && v.ends_with('"'),
+                    "label: {line}"
+                );
+            }
+            samples.push((name.to_string(), labels.to_string(), value));
+        }
+    }
+    samples
+}
