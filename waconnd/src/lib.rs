@@ -11,6 +11,7 @@ mod fsutil;
 mod limiter;
 mod link;
 mod lock;
+mod notify;
 mod registry;
 mod server;
 mod session;
@@ -28,6 +29,7 @@ pub use cli::{Args, Config};
 pub async fn run(config: Config) -> anyhow::Result<()> {
     // Everything the daemon creates (stores, registry, socket) is private.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    raise_open_files_limit();
     fsutil::private_dir(&config.data_dir)
         .with_context(|| format!("cannot use data directory `{}`", config.data_dir.display()))?;
     let _lock = lock::DataDirLock::acquire(&config.data_dir)?;
@@ -40,13 +42,66 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         waconn_proto::VERSION
     );
     let accept = tokio::spawn(server::serve(listener, Arc::clone(&supervisor)));
+    let notifier = Arc::new(notify::Notifier::from_env());
+    notifier.send(&format!("READY=1\nSTATUS={}", status(&supervisor)));
+    let reporter = tokio::spawn(report(Arc::clone(&supervisor), Arc::clone(&notifier)));
     shutdown_signal().await?;
     tracing::info!("shutting down: closing sessions (no logout)");
+    notifier.send("STOPPING=1\nSTATUS=closing sessions");
+    reporter.abort();
     accept.abort();
     supervisor.shutdown().await;
     server::remove_socket(&config.socket);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Each session holds a socket and SQLite files: take every descriptor the
+/// hard limit allows.
+fn raise_open_files_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        match setrlimit(Resource::Nofile, raised) {
+            Ok(()) => tracing::debug!("open files limit raised to {:?}", limit.maximum),
+            Err(e) => tracing::warn!(
+                "cannot raise the open files limit from {:?}: {e}",
+                limit.current
+            ),
+        }
+    }
+}
+
+fn status(supervisor: &supervisor::Supervisor) -> String {
+    notify::status_line(&supervisor.daemon_info().counts)
+}
+
+/// Tells systemd how the sessions stand after every change, and pings its
+/// watchdog when it keeps one.
+async fn report(supervisor: Arc<supervisor::Supervisor>, notifier: Arc<notify::Notifier>) {
+    let mut changes = supervisor.events.subscribe();
+    let watchdog = notify::Notifier::watchdog_interval();
+    let mut ping = tokio::time::interval(watchdog.unwrap_or(std::time::Duration::from_secs(3600)));
+    let mut last = String::new();
+    loop {
+        tokio::select! {
+            changed = changes.recv() => {
+                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = changed {
+                    return;
+                }
+                let line = status(&supervisor);
+                if line != last {
+                    notifier.send(&format!("STATUS={line}"));
+                    last = line;
+                }
+            }
+            _ = ping.tick(), if watchdog.is_some() => notifier.send("WATCHDOG=1"),
+        }
+    }
 }
 
 async fn shutdown_signal() -> anyhow::Result<()> {

@@ -107,3 +107,51 @@ fn release_builds_verify_the_server_certificate() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn systemd_hears_ready_status_watchdog_and_stopping_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("notify.sock");
+    let socket = tokio::net::UnixDatagram::bind(&path).expect("bind notify socket");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 512];
+        while let Ok(n) = socket.recv(&mut buf).await {
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    });
+    let notify = path.display().to_string();
+    let mut env = Env::with_vars(
+        &[],
+        &[
+            ("NOTIFY_SOCKET", notify.as_str()),
+            ("WATCHDOG_USEC", "400000"),
+        ],
+    )
+    .await;
+    let mut seen = Vec::new();
+    let mut wait_for = async |what: &str, done: &dyn Fn(&str) -> bool| loop {
+        let message = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {what}; got {seen:?}"))
+            .expect("reader alive");
+        seen.push(message.clone());
+        if done(&message) {
+            return;
+        }
+    };
+    wait_for("READY", &|m| m.starts_with("READY=1")).await;
+    wait_for("a watchdog ping", &|m| m == "WATCHDOG=1").await;
+    env.pair(N).await;
+    wait_for("a status with the connected number", &|m| {
+        m == "STATUS=1 connected"
+    })
+    .await;
+    env.stop().await;
+    wait_for("STOPPING", &|m| m.starts_with("STOPPING=1")).await;
+    let ready = seen
+        .iter()
+        .find(|m| m.starts_with("READY=1"))
+        .expect("ready");
+    assert!(ready.contains("STATUS=no numbers yet"), "{seen:?}");
+}

@@ -36,11 +36,18 @@ pub struct Env {
     pub mock: MockWa,
     pub daemon: Option<Child>,
     pub args: Vec<String>,
+    /// Extra environment for every daemon start.
+    pub vars: Vec<(String, String)>,
 }
 
 impl Env {
     /// A fresh environment with `args` for every daemon start.
     pub async fn new(args: &[&str]) -> Self {
+        Self::with_vars(args, &[]).await
+    }
+
+    /// [`Env::new`] with extra environment variables for the daemon.
+    pub async fn with_vars(args: &[&str], vars: &[(&str, &str)]) -> Self {
         let mock = MockWa::start(Config::default())
             .await
             .expect("start mockwa");
@@ -49,6 +56,10 @@ impl Env {
             mock,
             daemon: None,
             args: args.iter().map(|s| s.to_string()).collect(),
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         env.start().await;
         env
@@ -82,6 +93,7 @@ impl Env {
             .arg(self.mock.url())
             .args(&self.args)
             .env("RUST_LOG", "waconnd=debug")
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .kill_on_drop(true)

@@ -7,4 +7,5 @@ mod docs;
 mod faults;
 mod harness;
 mod lifecycle;
+mod schema;
 mod scripts;

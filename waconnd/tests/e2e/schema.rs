@@ -1,0 +1,197 @@
+//! The `--json` contract, pinned by an independent schema: these types are
+//! written from the man page, not from wactl's views, and refuse unknown
+//! fields, so a rename, a removal or an undocumented addition fails here.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::harness::{CONNECT, Env};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Status {
+    ready: bool,
+    has_qr: bool,
+    state: String,
+    connected_at: Option<i64>,
+    disconnected_at: Option<i64>,
+    last_seen: Option<i64>,
+    number: String,
+    reason: String,
+    since: i64,
+    created_at: i64,
+    paired_at: Option<i64>,
+    jid: Option<String>,
+    push_name: Option<String>,
+    pairing_deadline: Option<i64>,
+    retry_at: Option<i64>,
+    forget_at: Option<i64>,
+    disconnects: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Connections {
+    total_clients: u64,
+    connected_clients: u64,
+    connections: BTreeMap<String, Status>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct System {
+    version: String,
+    pid: u32,
+    started_at: i64,
+    uptime_seconds: i64,
+    socket: String,
+    data_dir: String,
+    total_clients: u64,
+    connected_clients: u64,
+    states: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Transition {
+    at: i64,
+    from: String,
+    to: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Inspect {
+    #[serde(flatten)]
+    status: InspectStatus,
+    transitions: Vec<Transition>,
+    store_path: String,
+    store_bytes: u64,
+}
+
+/// `Status` again: serde cannot combine `flatten` with `deny_unknown_fields`,
+/// so the inspect object is checked field by field against this list.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InspectStatus {
+    ready: bool,
+    has_qr: bool,
+    state: String,
+    connected_at: Option<i64>,
+    disconnected_at: Option<i64>,
+    last_seen: Option<i64>,
+    number: String,
+    reason: String,
+    since: i64,
+    created_at: i64,
+    paired_at: Option<i64>,
+    jid: Option<String>,
+    push_name: Option<String>,
+    pairing_deadline: Option<i64>,
+    retry_at: Option<i64>,
+    forget_at: Option<i64>,
+    disconnects: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Problem {
+    number: String,
+    state: String,
+    since: Option<i64>,
+    reason: String,
+    action: String,
+    exit_code: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Check {
+    ok: bool,
+    exit_code: u8,
+    checked: u64,
+    problems: Vec<Problem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Event {
+    number: String,
+    at: i64,
+    time: String,
+    from: String,
+    state: String,
+    reason: String,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, value: serde_json::Value) -> T {
+    serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("{what} breaks the contract: {e}\n{value:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_matches_the_documented_contract() {
+    const N: &str = "15550009191";
+    let env = Env::new(&[]).await;
+    let mut events = tokio::process::Command::new(crate::harness::bin("wactl"))
+        .args(["events", "--json"])
+        .env("WACONN_SOCKET", env.socket())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wactl events");
+    env.pair(N).await;
+    env.mock.drop_connections(Some(N));
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+
+    let status: Status = parse("status", env.json(&["status", N]).await);
+    assert!(status.ready && status.state == "CONNECTED");
+    let list: Connections = parse("list", env.json(&["list"]).await);
+    assert_eq!((list.total_clients, list.connected_clients), (1, 1));
+    let system: System = parse("system status", env.json(&["status"]).await);
+    assert_eq!(system.states.get("CONNECTED"), Some(&1));
+    let check: Check = parse("check", env.json(&["check"]).await);
+    assert!(check.ok && check.problems.is_empty());
+
+    let inspect = env.json(&["inspect", N]).await;
+    let parsed: Inspect = parse("inspect", inspect.clone());
+    assert!(!parsed.transitions.is_empty());
+    let documented = [
+        "ready",
+        "hasQr",
+        "state",
+        "connectedAt",
+        "disconnectedAt",
+        "lastSeen",
+        "number",
+        "reason",
+        "since",
+        "createdAt",
+        "pairedAt",
+        "jid",
+        "pushName",
+        "pairingDeadline",
+        "retryAt",
+        "forgetAt",
+        "disconnects",
+        "transitions",
+        "storePath",
+        "storeBytes",
+    ];
+    for key in inspect.as_object().expect("object").keys() {
+        assert!(
+            documented.contains(&key.as_str()),
+            "inspect has undocumented field `{key}`"
+        );
+    }
+
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(events.stdout.take().expect("stdout")).lines();
+    let line = lines.next_line().await.expect("read").expect("an event");
+    let event: Event = parse("events", serde_json::from_str(&line).expect("json"));
+    assert_eq!(event.number, N);
+}
