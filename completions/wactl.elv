@@ -19,6 +19,7 @@ set edit:completion:arg-completer[wactl] = {|@words|
     var completions = [
         &'wactl'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -36,63 +37,73 @@ set edit:completion:arg-completer[wactl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wactl;pair'= {
-            cand --qr 'How to show QR codes: `terminal` draws them, `text` prints each raw code on its own line as it rotates (for scripts)'
+            cand --qr 'How to show QR codes: `terminal` draws them, `text` prints each raw code on its own line as it rotates (for scripts), `svg:FILE` and `png:FILE` (re)write an image file with the current code'
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;list'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
             cand --json 'Print JSON instead of text'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;status'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
             cand --json 'Print JSON instead of text'
             cand -v 'Also show where the socket and data are'
             cand --verbose 'Also show where the socket and data are'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;inspect'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
             cand --json 'Print JSON instead of text'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;reconnect'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;drop'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;check'= {
             cand --grace 'Tolerate a number that left CONNECTED less than this long ago and is recovering on its own (e.g. 30s, 5m)'
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
             cand --json 'Print the facts as JSON (also when all is well)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;events'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
             cand --json 'One JSON object per line'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;metrics'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;completions'= {
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;help'= {
             cand pair 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C leaves pairing running in the daemon until its deadline'

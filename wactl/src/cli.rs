@@ -18,9 +18,24 @@ pub struct Cli {
     /// else /tmp/waconn-UID/waconnd.sock]
     #[arg(long, global = true, env = paths::SOCKET_ENV, value_name = "PATH")]
     pub socket: Option<PathBuf>,
+    /// When to color output: `auto` colors a terminal unless NO_COLOR is
+    /// set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on).
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When to color output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless the environment says otherwise.
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The verbs.
@@ -138,18 +153,35 @@ pub struct PairArgs {
     #[arg(value_parser = parse_number)]
     pub number: Number,
     /// How to show QR codes: `terminal` draws them, `text` prints each raw
-    /// code on its own line as it rotates (for scripts).
-    #[arg(long, value_enum, default_value_t = QrFormat::Terminal)]
+    /// code on its own line as it rotates (for scripts), `svg:FILE` and
+    /// `png:FILE` (re)write an image file with the current code.
+    #[arg(long, default_value = "terminal", value_parser = parse_qr_format, value_name = "FORMAT")]
     pub qr: QrFormat,
 }
 
 /// How QR codes are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QrFormat {
     /// Drawn with block characters.
     Terminal,
     /// The raw payload, one per line.
     Text,
+    /// An SVG file, rewritten as codes rotate.
+    Svg(PathBuf),
+    /// A PNG file, rewritten as codes rotate.
+    Png(PathBuf),
+}
+
+fn parse_qr_format(text: &str) -> Result<QrFormat, String> {
+    match text.split_once(':') {
+        None if text == "terminal" => Ok(QrFormat::Terminal),
+        None if text == "text" => Ok(QrFormat::Text),
+        Some(("svg", file)) if !file.is_empty() => Ok(QrFormat::Svg(file.into())),
+        Some(("png", file)) if !file.is_empty() => Ok(QrFormat::Png(file.into())),
+        _ => Err(format!(
+            "`{text}`: use terminal, text, svg:FILE or png:FILE"
+        )),
+    }
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -8,6 +8,8 @@ pub mod commands;
 pub mod docs;
 pub mod exit;
 mod output;
+mod qr_image;
+mod style;
 pub mod views;
 
 use std::process::ExitCode;
@@ -31,6 +33,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    match cli.color {
+        cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
+        cli::ColorWhen::Always => anstream::ColorChoice::Always,
+        cli::ColorWhen::Never => anstream::ColorChoice::Never,
+    }
+    .write_global();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

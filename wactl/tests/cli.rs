@@ -71,3 +71,34 @@ fn help_and_version_exit_0() {
     }
     assert_eq!(wactl(&["--version"], &socket).status.code(), Some(0));
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_wactl"))
+        .args(["completions", "bash"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run wactl");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn completions_print_a_script_per_shell_and_bad_qr_formats_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("waconnd.sock");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = wactl(&["completions", shell], &socket);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("wactl"),
+            "{shell}"
+        );
+    }
+    let out = wactl(&["pair", "15550001111", "--qr", "gif:x"], &socket);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("svg:FILE"), "{}", stderr(&out));
+}

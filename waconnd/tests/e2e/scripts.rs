@@ -247,3 +247,47 @@ fn parse_exposition(body: &str) -> Vec<(String, String, f64)> {
     }
     samples
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn colors_follow_the_terminal_and_qr_images_are_written() {
+    const N: &str = "15550001212";
+    let env = Env::new(&[]).await;
+    let png = env.dir.path().join("code.png");
+    let mut pair = tokio::process::Command::new(bin("wactl"))
+        .args(["pair", N, "--qr", &format!("png:{}", png.display())])
+        .env("WACONN_SOCKET", env.socket())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wactl pair");
+    until(
+        "the QR image is written",
+        Duration::from_secs(30),
+        || async { png.exists() },
+    )
+    .await;
+    let bytes = std::fs::read(&png).expect("png");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&png).expect("stat").permissions().mode() & 0o777,
+        0o600,
+        "a code is a secret"
+    );
+    pair.kill().await.expect("stop");
+
+    let esc = |out: &std::process::Output| out.stdout.contains(&0x1b);
+    assert!(!esc(&env.wactl(&["list"]).await), "no colors into a pipe");
+    assert!(esc(&env.wactl(&["list", "--color", "always"]).await));
+    let out = tokio::process::Command::new(bin("wactl"))
+        .args(["list", "--color", "auto"])
+        .env("WACONN_SOCKET", env.socket())
+        .env("NO_COLOR", "1")
+        .env("CLICOLOR_FORCE", "0")
+        .output()
+        .await
+        .expect("wactl");
+    assert!(!esc(&out), "{}", text(&out));
+    assert!(!esc(&env.wactl(&["list", "--color", "never"]).await));
+}

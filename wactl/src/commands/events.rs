@@ -34,7 +34,7 @@ pub async fn run(client: &mut Client, args: EventsArgs) -> Result<u8, Failure> {
                 view.time,
                 view.number,
                 view.from.as_str(),
-                view.state.as_str(),
+                crate::style::state(view.state, 0),
                 view.reason
             )?;
             out.flush()?;

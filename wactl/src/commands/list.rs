@@ -28,9 +28,9 @@ pub async fn run(client: &mut Client, json: bool) -> Result<u8, Failure> {
     for s in &sessions {
         writeln!(
             out,
-            "{:<width$}  {:<12}  {:<14}  {}",
+            "{:<width$}  {}  {:<14}  {}",
             s.number.as_str(),
-            s.state.as_str(),
+            crate::style::state(s.state, 12),
             ago(s.since),
             s.push_name.as_deref().unwrap_or("-")
         )?;

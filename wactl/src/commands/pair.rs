@@ -33,7 +33,7 @@ pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
                     );
                     hinted = true;
                 }
-                show(&qr.code, args.qr)?;
+                show(&qr.code, &args.qr)?;
             }
             PairingUpdate::State(info) => {
                 if info.reason != last_reason {
@@ -52,14 +52,16 @@ pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
     }
 }
 
-fn show(code: &str, format: QrFormat) -> Result<(), Failure> {
+fn show(code: &str, format: &QrFormat) -> Result<(), Failure> {
     let mut out = anstream::stdout().lock();
+    let qr = || {
+        QrCode::new(code.as_bytes())
+            .map_err(|e| Failure::internal(format!("cannot draw the QR code: {e}")))
+    };
     match format {
         QrFormat::Text => writeln!(out, "{code}")?,
         QrFormat::Terminal => {
-            let qr = QrCode::new(code.as_bytes())
-                .map_err(|e| Failure::internal(format!("cannot draw the QR code: {e}")))?;
-            let picture = qr
+            let picture = qr()?
                 .render::<Dense1x2>()
                 .dark_color(Dense1x2::Light)
                 .light_color(Dense1x2::Dark)
@@ -67,7 +69,32 @@ fn show(code: &str, format: QrFormat) -> Result<(), Failure> {
                 .build();
             writeln!(out, "{picture}")?;
         }
+        QrFormat::Svg(path) => write_image(path, crate::qr_image::svg(&qr()?).as_bytes())?,
+        QrFormat::Png(path) => write_image(path, &crate::qr_image::png(&qr()?))?,
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Replaces `path` atomically, so a viewer never shows half a code; it is
+/// private to the user, the code being a secret while it is valid.
+fn write_image(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    written.map_err(|e| {
+        Failure::new(
+            exit::USAGE,
+            format!("cannot write the QR image `{}`: {e}", path.display()),
+        )
+    })?;
+    eprintln!("QR code written to {}", path.display());
     Ok(())
 }

@@ -62,11 +62,11 @@ pub(crate) fn print_session(info: &SessionInfo) -> Result<(), Failure> {
     let mut out = anstream::stdout().lock();
     writeln!(
         out,
-        "{}  {} since {} ({})",
+        "{}  {} since {} {}",
         info.number,
-        info.state,
+        crate::style::state(info.state, 0),
         ago(info.since),
-        info.reason
+        crate::style::dim(&format!("({})", info.reason))
     )?;
     if let Some(name) = &info.push_name {
         writeln!(out, "  name            {name}")?;
