@@ -180,6 +180,11 @@ pub struct SessionInfo {
     pub forget_at: Option<i64>,
     /// Connection losses since registration.
     pub disconnects: u64,
+    /// Last sign of life of the account's phone (pairing, or traffic that
+    /// only the account produces). WhatsApp unlinks a companion whose phone
+    /// stays offline 14 days.
+    #[serde(default)]
+    pub phone_seen_at: Option<i64>,
 }
 
 /// A state change with its reason.

@@ -159,6 +159,12 @@ fn signal_of(event: &Event) -> Option<Signal> {
                 .map(|m| format!(" ({m})"))
                 .unwrap_or_default()
         )),
+        Event::Messages(_)
+        | Event::Receipt(_)
+        | Event::Notification(_)
+        | Event::ChatPresence(_)
+        | Event::Presence(_)
+        | Event::DeviceListUpdate(_) => Signal::AccountActivity,
         _ => return None,
     })
 }

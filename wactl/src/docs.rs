@@ -101,7 +101,7 @@ A closed standard output (\fBwactl list | head \-1\fR) ends wactl quietly with s
         r#"
 \fB\-\-json\fR output is a stable contract: fields may be added, none renamed or removed. Times are Unix epoch milliseconds; absent times are \fBnull\fR.
 .PP
-\fBstatus\fR \fINUMBER\fR: \fBready\fR (state is CONNECTED), \fBhasQr\fR, \fBstate\fR, \fBconnectedAt\fR, \fBdisconnectedAt\fR, \fBlastSeen\fR, \fBnumber\fR, \fBreason\fR, \fBsince\fR, \fBcreatedAt\fR, \fBpairedAt\fR, \fBjid\fR, \fBpushName\fR, \fBpairingDeadline\fR, \fBretryAt\fR, \fBforgetAt\fR, \fBdisconnects\fR.
+\fBstatus\fR \fINUMBER\fR: \fBready\fR (state is CONNECTED), \fBhasQr\fR, \fBstate\fR, \fBconnectedAt\fR, \fBdisconnectedAt\fR, \fBlastSeen\fR, \fBnumber\fR, \fBreason\fR, \fBsince\fR, \fBcreatedAt\fR, \fBpairedAt\fR, \fBjid\fR, \fBpushName\fR, \fBpairingDeadline\fR, \fBretryAt\fR, \fBforgetAt\fR, \fBdisconnects\fR, \fBphoneSeenAt\fR (last sign of life of the phone; WhatsApp unlinks a companion whose phone stays offline 14 days).
 .PP
 \fBlist\fR: \fBtotalClients\fR, \fBconnectedClients\fR, \fBconnections\fR (an object keyed by number, each value as for \fBstatus\fR).
 .PP

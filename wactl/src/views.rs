@@ -47,6 +47,8 @@ pub struct SessionView {
     pub forget_at: Option<i64>,
     /// Connection losses since registration.
     pub disconnects: u64,
+    /// Last sign of life of the account's phone.
+    pub phone_seen_at: Option<i64>,
 }
 
 impl From<&SessionInfo> for SessionView {
@@ -69,6 +71,7 @@ impl From<&SessionInfo> for SessionView {
             retry_at: s.retry_at,
             forget_at: s.forget_at,
             disconnects: s.disconnects,
+            phone_seen_at: s.phone_seen_at,
         }
     }
 }

@@ -256,11 +256,23 @@ impl Actor {
                 self.clear_qr();
                 let info = &mut self.record.info;
                 info.paired_at = Some(now);
+                info.phone_seen_at = Some(now);
                 info.jid = Some(jid.clone());
                 info.pairing_deadline = None;
                 if !push_name.is_empty() {
                     info.push_name = Some(push_name.clone());
                 }
+            }
+            Signal::AccountActivity => {
+                // Coarse on disk (a warning counts days), exact in memory.
+                let stale = self
+                    .record
+                    .info
+                    .phone_seen_at
+                    .is_none_or(|at| now - at > 3_600_000);
+                self.record.info.phone_seen_at = Some(now);
+                self.changed(stale);
+                return;
             }
             Signal::PairError(e) => tracing::warn!("{}: pairing failed: {e}", self.number()),
             Signal::Banned(d) => self.record.info.retry_at = Some(after(now, *d)),

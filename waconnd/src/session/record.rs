@@ -40,6 +40,7 @@ impl Record {
                 retry_at: None,
                 forget_at: None,
                 disconnects: 0,
+                phone_seen_at: None,
             },
             transitions: VecDeque::new(),
         }

@@ -42,6 +42,9 @@ pub enum Signal {
     Outdated,
     /// Stopped for another reason; the client does not retry.
     Failed(String),
+    /// Traffic only the account itself produces (messages, receipts,
+    /// notifications, presence): its phone is alive.
+    AccountActivity,
 }
 
 /// The state `signal` moves a session in `state` to, with the reason to

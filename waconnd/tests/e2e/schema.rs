@@ -30,6 +30,7 @@ struct Status {
     retry_at: Option<i64>,
     forget_at: Option<i64>,
     disconnects: u64,
+    phone_seen_at: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +96,7 @@ struct InspectStatus {
     retry_at: Option<i64>,
     forget_at: Option<i64>,
     disconnects: u64,
+    phone_seen_at: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -178,6 +180,7 @@ async fn json_output_matches_the_documented_contract() {
         "retryAt",
         "forgetAt",
         "disconnects",
+        "phoneSeenAt",
         "transitions",
         "storePath",
         "storeBytes",

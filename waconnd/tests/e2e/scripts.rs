@@ -291,3 +291,37 @@ async fn colors_follow_the_terminal_and_qr_images_are_written() {
     assert!(!esc(&out), "{}", text(&out));
     assert!(!esc(&env.wactl(&["list", "--color", "never"]).await));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_warns_from_day_12_of_a_silent_phone() {
+    const N: &str = "15550001313";
+    let mut env = Env::new(&[]).await;
+    env.pair(N).await;
+    let seen = env.json(&["status", N]).await["phoneSeenAt"].as_i64();
+    assert!(seen.is_some(), "pairing is a sign of life");
+    assert_eq!(env.wactl(&["check"]).await.status.code(), Some(0));
+
+    env.stop().await;
+    let path = env.data().join("sessions.json");
+    let mut registry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    let thirteen_days_ago = seen.expect("seen") - 13 * 86_400_000;
+    registry["sessions"][0]["phone_seen_at"] = thirteen_days_ago.into();
+    std::fs::write(&path, serde_json::to_vec(&registry).expect("json")).expect("write");
+    env.start().await;
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+
+    let out = env.wactl(&["check"]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("13 days"),
+        "{}",
+        text(&out)
+    );
+    let out = env.wactl(&["inspect", N]).await;
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("warning"),
+        "{}",
+        text(&out)
+    );
+}

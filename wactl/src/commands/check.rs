@@ -68,6 +68,18 @@ fn problems(sessions: &[SessionInfo], wanted: &[Number], now: i64, grace: i64) -
         .iter()
         .filter(|s| wanted.is_empty() || wanted.contains(&s.number))
     {
+        if let Some(warning) = phone_warning(s, now) {
+            found.push(ProblemView {
+                number: s.number.to_string(),
+                state: s.state.as_str().into(),
+                since: s.phone_seen_at,
+                reason: warning,
+                action: "open WhatsApp on the phone (online) before WhatsApp unlinks this device"
+                    .into(),
+                exit_code: exit::NEEDS_PERSON,
+            });
+            continue;
+        }
         if s.state == SessionState::Connected {
             continue;
         }
@@ -89,6 +101,22 @@ fn problems(sessions: &[SessionInfo], wanted: &[Number], now: i64, grace: i64) -
         });
     }
     found
+}
+
+/// WhatsApp unlinks a companion whose phone stays offline this long.
+const PHONE_UNLINK_DAYS: i64 = 14;
+/// `check` and `inspect` warn from this many days of phone silence.
+const PHONE_WARN_DAYS: i64 = 12;
+
+/// A warning when the phone of a paired `s` has been silent for days.
+pub(crate) fn phone_warning(s: &SessionInfo, now: i64) -> Option<String> {
+    let seen = s.phone_seen_at.filter(|_| s.state.is_paired())?;
+    let days = (now - seen) / 86_400_000;
+    (days >= PHONE_WARN_DAYS).then(|| {
+        format!(
+            "the phone has shown no sign of life for {days} days; WhatsApp unlinks this device after {PHONE_UNLINK_DAYS}"
+        )
+    })
 }
 
 /// What a person should do about `s`.
@@ -142,6 +170,7 @@ mod tests {
             retry_at: None,
             forget_at: None,
             disconnects: 0,
+            phone_seen_at: None,
         }
     }
 
@@ -177,6 +206,16 @@ mod tests {
         );
         let only = problems(&s, &[Number::parse("1000002").expect("n")], now, 0);
         assert_eq!(only.len(), 1);
+        let mut silent = session("1000005", SessionState::Connected, 0, None);
+        silent.phone_seen_at = Some(now - 12 * 86_400_000 - 1);
+        let warned = problems(std::slice::from_ref(&silent), &[], now, 0);
+        assert_eq!(warned.len(), 1);
+        assert!(warned[0].reason.contains("12 days"), "{}", warned[0].reason);
+        silent.phone_seen_at = Some(now - 11 * 86_400_000);
+        assert!(
+            problems(&[silent], &[], now, 0).is_empty(),
+            "no warning before day 12"
+        );
         let unknown = problems(&s, &[Number::parse("1000009").expect("n")], now, 0);
         assert_eq!(
             (unknown[0].state.as_str(), unknown[0].exit_code),

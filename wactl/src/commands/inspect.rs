@@ -30,6 +30,12 @@ pub async fn run(client: &mut Client, args: NumberJsonArgs) -> Result<u8, Failur
         writeln!(out, "  device          {jid}")?;
     }
     writeln!(out, "  registered      {}", ago(detail.info.created_at))?;
+    if let Some(at) = detail.info.phone_seen_at {
+        writeln!(out, "  phone seen      {}", ago(at))?;
+    }
+    if let Some(warning) = super::check::phone_warning(&detail.info, crate::output::now_ms()) {
+        writeln!(out, "  warning         {warning}")?;
+    }
     writeln!(out, "  disconnects     {}", detail.info.disconnects)?;
     writeln!(
         out,
