@@ -5,6 +5,7 @@
 //! | request | effect | answer |
 //! |---|---|---|
 //! | `POST /admin/scan {"qr", "phone", "push_name"?}` | the phone scans a QR payload | 200 `{"jid"}`; 404 unknown or expired ref; 400 malformed code; 409 the client rejected it; 504 no answer |
+//! | `POST /admin/pair-code {"phone", "code", "push_name"?}` | the user types a pair code on the phone | as for scan; 404 when no client asked to link that phone |
 //! | `POST /admin/drop {"phone"?}` | cut live sockets without a close frame | 200 `{"affected"}` |
 //! | `POST /admin/refuse {"seconds"}` | answer upgrades 503 for a while (0 ends it) | 200 `{}` |
 //! | `POST /admin/mute {"phone"?, "seconds"}` | keep sockets open, answer nothing (0 ends it) | 200 `{}` |
@@ -34,6 +35,18 @@ pub struct ScanBody {
     pub push_name: Option<String>,
 }
 
+/// Body of `POST /admin/pair-code`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeBody {
+    /// The phone number (digits) the companion asked to link with.
+    pub phone: String,
+    /// The 8-character code the user types on the phone.
+    pub code: String,
+    /// Name the new device carries; `Mock <phone>` if omitted.
+    pub push_name: Option<String>,
+}
+
 /// Body of the fault requests; which fields apply depends on the request.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,18 +67,15 @@ pub(crate) async fn route(shared: &Shared, method: &str, path: &str, body: &[u8]
         ("GET", "/admin/stats") => ok(json!(shared.stats.snapshot())),
         ("POST", "/admin/scan") => match serde_json::from_slice::<ScanBody>(body) {
             Err(e) => error(400, &format!("bad scan body: {e}")),
-            Ok(b) => match shared.scan(&b.qr, &b.phone, b.push_name.as_deref()).await {
-                Ok(jid) => ok(json!({ "jid": jid })),
-                Err(e) => {
-                    let status = match e {
-                        ScanError::Malformed(_) => 400,
-                        ScanError::UnknownRef => 404,
-                        ScanError::Rejected(_) => 409,
-                        ScanError::Timeout => 504,
-                    };
-                    error(status, &e.to_string())
-                }
-            },
+            Ok(b) => scan_answer(shared.scan(&b.qr, &b.phone, b.push_name.as_deref()).await),
+        },
+        ("POST", "/admin/pair-code") => match serde_json::from_slice::<CodeBody>(body) {
+            Err(e) => error(400, &format!("bad pair-code body: {e}")),
+            Ok(b) => scan_answer(
+                shared
+                    .enter_code(&b.phone, &b.code, b.push_name.as_deref())
+                    .await,
+            ),
         },
         (
             "POST",
@@ -88,6 +98,22 @@ pub(crate) async fn route(shared: &Shared, method: &str, path: &str, body: &[u8]
             404,
             "not found: clients connect with a WebSocket upgrade, the admin API is under /admin/",
         ),
+    }
+}
+
+/// The answer to a scan or a typed code.
+fn scan_answer(result: Result<String, ScanError>) -> (u16, String) {
+    match result {
+        Ok(jid) => ok(json!({ "jid": jid })),
+        Err(e) => {
+            let status = match e {
+                ScanError::Malformed(_) => 400,
+                ScanError::UnknownRef => 404,
+                ScanError::Rejected(_) => 409,
+                ScanError::Timeout => 504,
+            };
+            error(status, &e.to_string())
+        }
     }
 }
 

@@ -16,9 +16,10 @@ use waproto::whatsapp as wa;
 
 use crate::handshake;
 use crate::nodes::{self, attr};
+use crate::pair_code;
 use crate::phone::{self, SentPairing};
 use crate::registry::LoginCheck;
-use crate::server::{Command, ScanError, ScanRequest, Shared};
+use crate::server::{CodeEntry, Command, ScanError, ScanRequest, Shared};
 use crate::stats::bump;
 use crate::transport::{FrameIo, NoiseIo, Ws};
 
@@ -149,8 +150,10 @@ async fn obey(io: &mut NoiseIo, command: Option<Command>) -> Option<End> {
             io.send_and_close(&node).await;
             Some(End::Closed)
         }
-        Some(Command::Scan(request)) => {
-            let _ = request.reply.send(Err(ScanError::UnknownRef));
+        Some(
+            Command::Scan(ScanRequest { reply, .. }) | Command::EnterCode(CodeEntry { reply, .. }),
+        ) => {
+            let _ = reply.send(Err(ScanError::UnknownRef));
             None
         }
     }
@@ -241,6 +244,7 @@ async fn register(s: &mut Session<'_>) -> anyhow::Result<End> {
         .await?;
 
     let mut pending: Option<Pending> = None;
+    let mut code: Option<CodeFlow> = None;
     let mut shutdown = s.shared.shutdown.clone();
     loop {
         let deadline = pending.as_ref().map(|p| p.deadline);
@@ -252,6 +256,18 @@ async fn register(s: &mut Session<'_>) -> anyhow::Result<End> {
                 if let Some(p) = pending.take_if(|_| is_answer) {
                     if finish_pairing(s, p, &node).await? {
                         return Ok(End::Closed);
+                    }
+                } else if let Some(reg) = node.get_optional_child("link_code_companion_reg").filter(|_| node.tag == "iq") {
+                    let id = attr(&node, "id").unwrap_or_default();
+                    match attr(reg, "stage").as_deref() {
+                        Some("companion_hello") => code = companion_hello(s, &id, reg).await?,
+                        Some("companion_finish") => {
+                            s.io.send(&nodes::iq_result(&id)).await?;
+                            if let Some(flow) = code.take() {
+                                pending = companion_finish(s, flow, reg).await?;
+                            }
+                        }
+                        _ => s.io.send(&nodes::iq_result(&id)).await?,
                     }
                 } else if node.tag == "iq" && matches!(attr(&node, "type").as_deref(), Some("get" | "set")) {
                     s.io.send(&nodes::iq_result(&attr(&node, "id").unwrap_or_default())).await?;
@@ -265,6 +281,16 @@ async fn register(s: &mut Session<'_>) -> anyhow::Result<End> {
                         pending = start_pairing(s, request).await?;
                     }
                 }
+                Some(Command::EnterCode(entry)) => match code.as_mut() {
+                    Some(flow) if flow.entry.is_none() => {
+                        if let Err(e) = enter_code(s, flow, entry).await {
+                            tracing::debug!(conn = s.id, "pair code entry failed: {e:#}");
+                        }
+                    }
+                    _ => {
+                        let _ = entry.reply.send(Err(ScanError::UnknownRef));
+                    }
+                },
                 other => if let Some(end) = obey(&mut s.io, other).await {
                     return Ok(end);
                 },
@@ -275,6 +301,119 @@ async fn register(s: &mut Session<'_>) -> anyhow::Result<End> {
                 }
             }
             _ = shutdown.changed() => return Ok(End::Abort),
+        }
+    }
+}
+
+/// A client asking to link by code, and what the phone did so far.
+struct CodeFlow {
+    /// The companion's ephemeral key, wrapped with the code.
+    wrapped: Vec<u8>,
+    reference: Vec<u8>,
+    /// The user's entry and the phone's keys, once the code was typed.
+    entry: Option<(
+        CodeEntry,
+        [u8; 32],
+        wacore::libsignal::protocol::KeyPair,
+        wacore::libsignal::protocol::KeyPair,
+    )>,
+}
+
+/// Stage 1: the client asks to link with a phone number.
+async fn companion_hello(
+    s: &mut Session<'_>,
+    id: &str,
+    reg: &Node,
+) -> anyhow::Result<Option<CodeFlow>> {
+    let phone = attr(reg, "jid").unwrap_or_default();
+    let phone = phone
+        .split(['@', ':'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let Some(wrapped) =
+        pair_code::child_bytes(reg, "link_code_pairing_wrapped_companion_ephemeral_pub")
+    else {
+        s.io.send(&nodes::iq_result(id)).await?;
+        return Ok(None);
+    };
+    let reference = random_id(16).into_bytes();
+    s.io.send(&pair_code::hello_reply(id, &reference)).await?;
+    s.shared.offer_code(s.id, &phone);
+    tracing::info!(phone, "companion asked for a pair code");
+    Ok(Some(CodeFlow {
+        wrapped: wrapped.to_vec(),
+        reference,
+        entry: None,
+    }))
+}
+
+/// The user typed the code: the phone answers with its primary hello.
+async fn enter_code(
+    s: &mut Session<'_>,
+    flow: &mut CodeFlow,
+    entry: CodeEntry,
+) -> anyhow::Result<()> {
+    let companion = pair_code::unwrap_companion(&flow.wrapped, &entry.code)?;
+    let (identity, _) = s.shared.registry().account(&entry.phone)?;
+    let ephemeral = wacore::crypto::generate_curve_key_pair();
+    let hello = pair_code::primary_hello(
+        &random_id(8),
+        &entry.code,
+        &flow.reference,
+        &ephemeral,
+        &identity,
+    )?;
+    s.io.send(&hello).await?;
+    flow.entry = Some((entry, companion, ephemeral, identity));
+    Ok(())
+}
+
+/// Stage 2: the client's key bundle gives the ADV secret; the phone then
+/// signs the pairing as for a scanned QR code.
+async fn companion_finish(
+    s: &mut Session<'_>,
+    flow: CodeFlow,
+    reg: &Node,
+) -> anyhow::Result<Option<Pending>> {
+    let Some((entry, companion_ephemeral, ephemeral, identity)) = flow.entry else {
+        return Ok(None);
+    };
+    let opened = (|| {
+        let bundle = pair_code::child_bytes(reg, "link_code_pairing_wrapped_key_bundle")
+            .context("no key bundle")?;
+        let companion_identity: [u8; 32] = pair_code::child_bytes(reg, "companion_identity_public")
+            .context("no companion identity")?
+            .try_into()
+            .context("companion identity is not 32 bytes")?;
+        let adv_secret = pair_code::open_bundle(
+            bundle,
+            &companion_ephemeral,
+            &companion_identity,
+            &ephemeral,
+            &identity,
+        )?;
+        anyhow::Ok((companion_identity, adv_secret))
+    })();
+    match opened {
+        Ok((identity_key, adv_secret)) => {
+            let qr = crate::phone::QrCode {
+                reference: String::from_utf8_lossy(&flow.reference).into_owned(),
+                noise_key: s.client_static,
+                identity_key,
+                adv_secret,
+            };
+            let request = ScanRequest {
+                qr,
+                phone: entry.phone,
+                push_name: entry.push_name,
+                reply: entry.reply,
+            };
+            start_pairing(s, request).await
+        }
+        Err(e) => {
+            let _ = entry.reply.send(Err(ScanError::Rejected(format!("{e:#}"))));
+            Ok(None)
         }
     }
 }

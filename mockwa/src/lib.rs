@@ -21,6 +21,7 @@ mod handshake;
 mod http;
 mod keys;
 mod nodes;
+mod pair_code;
 mod phone;
 mod registry;
 mod server;

@@ -21,6 +21,8 @@ use tokio::signal::unix::{SignalKind, signal};
 ///   POST /admin/scan     {"qr": "...", "phone": "15550001111", "push_name": "opt"}
 ///                        the phone scans a QR code -> {"jid": "..."};
 ///                        404 unknown or expired ref, 400 malformed code
+///   POST /admin/pair-code {"phone": "15550001111", "code": "ABCD1234"}
+///                        the user types a pair code on the phone -> {"jid"}
 ///   POST /admin/drop     {"phone"}             cut live sockets, no close frame
 ///   POST /admin/refuse   {"seconds"}           answer new connections 503 (0 ends it)
 ///   POST /admin/mute     {"phone", "seconds"}  keep sockets open, answer nothing

@@ -44,6 +44,17 @@ pub(crate) enum Command {
     StreamError(Node),
     /// The phone scanned a ref this connection holds.
     Scan(ScanRequest),
+    /// The user typed a pair code on the phone this connection asked for.
+    EnterCode(CodeEntry),
+}
+
+/// A pair code typed on the phone, routed to the connection that asked to
+/// link with that phone number.
+pub(crate) struct CodeEntry {
+    pub code: String,
+    pub phone: String,
+    pub push_name: String,
+    pub reply: oneshot::Sender<Result<String, ScanError>>,
 }
 
 /// A scan routed to the registration connection that owns the ref.
@@ -66,6 +77,8 @@ pub(crate) struct Live {
     next_id: u64,
     conns: HashMap<u64, LiveConn>,
     refs: HashMap<String, (u64, Instant)>,
+    /// Phone number -> the connection waiting for its pair code.
+    codes: HashMap<String, u64>,
 }
 
 /// State every connection and the admin API share.
@@ -112,6 +125,7 @@ impl Shared {
                 .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         }
         live.refs.retain(|_, (conn, _)| *conn != id);
+        live.codes.retain(|_, conn| *conn != id);
     }
 
     /// Marks connection `id` logged in as `phone:device`.
@@ -130,6 +144,42 @@ impl Shared {
             live.refs.insert(reference.clone(), (id, until));
             until += self.config.ref_ttl;
         }
+    }
+
+    /// Connection `id` asked to link with `phone` by code.
+    pub fn offer_code(&self, id: u64, phone: &str) {
+        lock(&self.live).codes.insert(phone.to_string(), id);
+    }
+
+    /// The user types `code` on the phone of `phone`; returns the new
+    /// device's JID once the client confirmed the pairing.
+    pub async fn enter_code(
+        &self,
+        phone: &str,
+        code: &str,
+        push_name: Option<&str>,
+    ) -> Result<String, ScanError> {
+        if !wacore::pair_code::PairCodeUtils::validate_code(code) {
+            return Err(ScanError::Malformed(format!(
+                "`{code}` is not a pair code: 8 characters of 123456789ABCDEFGHJKLMNPQRSTVWXYZ"
+            )));
+        }
+        let (reply, answer) = oneshot::channel();
+        let entry = CodeEntry {
+            code: code.to_ascii_uppercase(),
+            phone: phone.to_string(),
+            push_name: push_name.map_or_else(|| format!("Mock {phone}"), str::to_string),
+            reply,
+        };
+        let sent = {
+            let live = lock(&self.live);
+            let conn = live.codes.get(phone).and_then(|id| live.conns.get(id));
+            conn.is_some_and(|c| c.tx.send(Command::EnterCode(entry)).is_ok())
+        };
+        if !sent {
+            return Err(ScanError::UnknownRef);
+        }
+        answer.await.unwrap_or(Err(ScanError::UnknownRef))
     }
 
     /// Sends a command to every logged-in connection of `phone` (of every
@@ -331,6 +381,17 @@ impl MockWa {
         push_name: Option<&str>,
     ) -> Result<String, ScanError> {
         self.shared.scan(qr, phone, push_name).await
+    }
+
+    /// The user types `code` on the phone of `phone`; returns the new
+    /// device's JID once the client confirmed the pairing.
+    pub async fn enter_code(
+        &self,
+        phone: &str,
+        code: &str,
+        push_name: Option<&str>,
+    ) -> Result<String, ScanError> {
+        self.shared.enter_code(phone, code, push_name).await
     }
 
     /// Cuts the live sockets of `phone` (every phone if `None`) without a

@@ -41,6 +41,11 @@ impl TestClient {
         }
     }
 
+    /// The client, for actions tests take themselves.
+    pub fn client(&self) -> std::sync::Arc<whatsapp_rust::Client> {
+        self.handle.client()
+    }
+
     /// Waits for the first event `pick` accepts, failing after `within`.
     pub async fn wait<T>(
         &self,

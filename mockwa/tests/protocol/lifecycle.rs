@@ -86,3 +86,69 @@ async fn survives_mock_restarts_with_the_same_key_and_with_a_new_one() {
     client.stop().await;
     mock.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pairs_with_a_code_typed_on_the_phone() {
+    use whatsapp_rust::pair_code::PairCodeOptions;
+    const CODE_PHONE: &str = "15550004444";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mock = MockWa::start(Config::default()).await.expect("start mock");
+    let client = TestClient::start(&mock.url(), &dir.path().join("code.db")).await;
+    client.qr().await; // the socket is up
+    let options = PairCodeOptions {
+        phone_number: CODE_PHONE.into(),
+        ..PairCodeOptions::default()
+    };
+    let code = client
+        .client()
+        .pair_with_code(options)
+        .await
+        .expect("a pair code");
+    assert_eq!(code.len(), 8);
+    assert_eq!(
+        mock.enter_code("15550009999", &code, None).await,
+        Err(mockwa::ScanError::UnknownRef),
+        "another phone has no pending request"
+    );
+    let jid = mock
+        .enter_code(CODE_PHONE, &code, Some("Coded"))
+        .await
+        .expect("enter the code");
+    assert!(jid.starts_with(CODE_PHONE), "{jid}");
+    client.connected(CONNECT).await;
+    assert_eq!(mock.devices()[0].push_name, "Coded");
+    client.stop().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_pair_code_is_rejected() {
+    use whatsapp_rust::pair_code::PairCodeOptions;
+    const CODE_PHONE: &str = "15550004445";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mock = MockWa::start(Config::default()).await.expect("start mock");
+    let client = TestClient::start(&mock.url(), &dir.path().join("code.db")).await;
+    client.qr().await;
+    let options = PairCodeOptions {
+        phone_number: CODE_PHONE.into(),
+        ..PairCodeOptions::default()
+    };
+    let code = client
+        .client()
+        .pair_with_code(options)
+        .await
+        .expect("a pair code");
+    let wrong = if code.starts_with('A') {
+        "BBBBBBBB"
+    } else {
+        "AAAAAAAA"
+    };
+    let err = mock
+        .enter_code(CODE_PHONE, wrong, None)
+        .await
+        .expect_err("wrong code");
+    assert!(matches!(err, mockwa::ScanError::Rejected(_)), "{err:?}");
+    assert!(mock.devices().is_empty());
+    client.stop().await;
+    mock.shutdown().await;
+}
