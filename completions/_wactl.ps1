@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'wactl' -ScriptBlock {
             [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'How to show QR codes: `terminal` draws them, `text` prints each raw code on its own line as it rotates (for scripts), `svg:FILE` and `png:FILE` (re)write an image file with the current code')
             [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)')
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'Link with an 8-character code typed on the phone instead of a QR scan; the code is printed on its own line (as XXXX-XXXX)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

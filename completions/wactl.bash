@@ -437,7 +437,7 @@ _wactl() {
             return 0
             ;;
         wactl__subcmd__pair)
-            opts="-h --qr --socket --color --help"
+            opts="-h --qr --code --socket --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -40,6 +40,7 @@ set edit:completion:arg-completer[wactl] = {|@words|
             cand --qr 'How to show QR codes: `terminal` draws them, `text` prints each raw code on its own line as it rotates (for scripts), `svg:FILE` and `png:FILE` (re)write an image file with the current code'
             cand --socket 'The daemon''s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]'
             cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
+            cand --code 'Link with an 8-character code typed on the phone instead of a QR scan; the code is printed on its own line (as XXXX-XXXX)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -46,6 +46,7 @@ complete -c wactl -n "__fish_wactl_using_subcommand pair" -l socket -d 'The daem
 complete -c wactl -n "__fish_wactl_using_subcommand pair" -l color -d 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)' -r -f -a "auto\t'On a terminal, unless the environment says otherwise'
 always\t'Always, even into a pipe'
 never\t'Never'"
+complete -c wactl -n "__fish_wactl_using_subcommand pair" -l code -d 'Link with an 8-character code typed on the phone instead of a QR scan; the code is printed on its own line (as XXXX-XXXX)'
 complete -c wactl -n "__fish_wactl_using_subcommand pair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wactl -n "__fish_wactl_using_subcommand list" -l socket -d 'The daemon\'s socket [default: $XDG_RUNTIME_DIR/waconn/waconnd.sock, else /tmp/waconn-UID/waconnd.sock]' -r -F
 complete -c wactl -n "__fish_wactl_using_subcommand list" -l color -d 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)' -r -f -a "auto\t'On a terminal, unless the environment says otherwise'

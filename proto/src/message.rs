@@ -37,6 +37,9 @@ pub enum Request {
     Drop(DropRequest),
     /// Follow state changes live.
     Events(EventsRequest),
+    /// Like [`Request::Pair`], linking with an 8-character code typed on
+    /// the phone instead of a QR scan.
+    PairCode(PairRequest),
 }
 
 /// Register `number` if new and stream its pairing until it is connected.
@@ -134,6 +137,17 @@ pub enum PairingUpdate {
     State(SessionInfo),
     /// The number is paired and connected: the stream ends.
     Connected(SessionInfo),
+    /// A code to type on the phone (for [`Request::PairCode`]).
+    Code(PairCode),
+}
+
+/// An 8-character pair code to type on the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairCode {
+    /// The code; a secret for as long as it is valid.
+    pub code: String,
+    /// When it stops being valid (epoch ms).
+    pub expires_at: i64,
 }
 
 /// A QR code payload to render.

@@ -133,6 +133,7 @@ fn signal_of(event: &Event) -> Option<Signal> {
         Event::Disconnected(d) => Signal::Lost(format!("connection lost: {:?}", d.reason)),
         Event::PairingQrCode(qr) => Signal::Qr(qr.code.clone(), qr.timeout),
         Event::PairingQrCodesExhausted(_) => Signal::QrExhausted,
+        Event::PairingCode(c) => Signal::Code(c.code.clone(), c.timeout),
         Event::PairSuccess(p) => Signal::Paired {
             jid: p.id.to_string(),
             push_name: p.business_name.clone(),

@@ -132,7 +132,8 @@ async fn handle(stream: Stream, supervisor: Arc<Supervisor>) -> Result<(), Codec
             .map_or_else(Response::Error, Response::Inspect),
         Request::Reconnect(r) => done(supervisor.reconnect(&r.number).await),
         Request::Drop(r) => done(supervisor.drop_session(&r.number).await),
-        Request::Pair(r) => return pair(&supervisor, r.number, rx, tx).await,
+        Request::Pair(r) => return pair(&supervisor, r.number, false, rx, tx).await,
+        Request::PairCode(r) => return pair(&supervisor, r.number, true, rx, tx).await,
         Request::Events(r) => return events(&supervisor, &r.numbers, rx, tx).await,
     };
     codec::write(&mut tx, &answer).await
@@ -153,10 +154,11 @@ async fn error(tx: &mut &Stream, code: ErrorCode, message: String) -> Result<(),
 async fn pair(
     supervisor: &Arc<Supervisor>,
     number: waconn_proto::Number,
+    by_code: bool,
     mut rx: &Stream,
     mut tx: &Stream,
 ) -> Result<(), CodecError> {
-    let mut updates = match supervisor.pair(&number).await {
+    let mut updates = match supervisor.pair(&number, by_code).await {
         Ok(updates) => updates,
         Err(e) => return codec::write(&mut tx, &Response::Error(e)).await,
     };

@@ -185,6 +185,7 @@ impl Shared {
     pub async fn pair(
         self: &Arc<Self>,
         number: &Number,
+        by_code: bool,
     ) -> Result<mpsc::UnboundedReceiver<PairingUpdate>, ErrorReply> {
         let commands = {
             let mut sessions = self.lock();
@@ -203,7 +204,11 @@ impl Shared {
         let (updates, updates_rx) = mpsc::unbounded_channel();
         let (accepted, verdict) = oneshot::channel();
         commands
-            .send(Command::Pair { updates, accepted })
+            .send(Command::Pair {
+                updates,
+                accepted,
+                by_code,
+            })
             .map_err(|_| unknown(number))?;
         verdict.await.map_err(|_| unknown(number))??;
         Ok(updates_rx)

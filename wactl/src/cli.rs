@@ -157,6 +157,10 @@ pub struct PairArgs {
     /// `png:FILE` (re)write an image file with the current code.
     #[arg(long, default_value = "terminal", value_parser = parse_qr_format, value_name = "FORMAT")]
     pub qr: QrFormat,
+    /// Link with an 8-character code typed on the phone instead of a QR
+    /// scan; the code is printed on its own line (as XXXX-XXXX).
+    #[arg(long, conflicts_with = "qr")]
+    pub code: bool,
 }
 
 /// How QR codes are shown.

@@ -243,6 +243,15 @@ impl Actor {
                 self.changed(false);
                 return;
             }
+            Signal::Code(code, ttl) => {
+                let code = waconn_proto::PairCode {
+                    code: code.clone(),
+                    expires_at: after(now, *ttl),
+                };
+                self.watchers
+                    .retain(|w| w.send(PairingUpdate::Code(code.clone())).is_ok());
+                return;
+            }
             Signal::QrExhausted => {
                 self.clear_qr();
                 return;
@@ -274,7 +283,13 @@ impl Actor {
                 self.changed(stale);
                 return;
             }
-            Signal::PairError(e) => tracing::warn!("{}: pairing failed: {e}", self.number()),
+            Signal::PairError(e) => {
+                tracing::warn!("{}: pairing failed: {e}", self.number());
+                if self.state() == S::Pairing {
+                    self.set(S::Pairing, e.clone());
+                }
+                return;
+            }
             Signal::Banned(d) => self.record.info.retry_at = Some(after(now, *d)),
             Signal::Outdated => self.record.info.retry_at = Some(after(now, OUTDATED_RETRY)),
             _ => {}
@@ -423,8 +438,12 @@ impl Actor {
 
     async fn command(&mut self, command: Command) -> Flow {
         match command {
-            Command::Pair { updates, accepted } => {
-                let verdict = self.pair(updates).await;
+            Command::Pair {
+                updates,
+                accepted,
+                by_code,
+            } => {
+                let verdict = self.pair(updates, by_code).await;
                 let _ = accepted.send(verdict);
                 Flow::Continue
             }
@@ -449,6 +468,7 @@ impl Actor {
     async fn pair(
         &mut self,
         updates: mpsc::UnboundedSender<PairingUpdate>,
+        by_code: bool,
     ) -> Result<(), ErrorReply> {
         let number = self.number().clone();
         match self.state() {
@@ -491,7 +511,38 @@ impl Actor {
             self.set(S::Pairing, "waiting for a QR scan");
             self.start_link().await;
         }
+        if by_code {
+            self.request_code();
+        }
         Ok(())
+    }
+
+    /// Asks the client for a pair code once its socket is up; the code
+    /// arrives as a signal, a failure as a pairing error.
+    fn request_code(&self) {
+        let Some(link) = &self.link else { return };
+        let client = Arc::clone(&link.client);
+        let (signals, generation) = (self.signals.clone(), self.generation);
+        let options = whatsapp_rust::pair_code::PairCodeOptions {
+            phone_number: self.number().to_string(),
+            ..Default::default()
+        };
+        tokio::spawn(async move {
+            let result = match client.wait_for_socket(STOP_TIMEOUT * 6).await {
+                Ok(()) => client
+                    .pair_with_code(options)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(format!("no connection to WhatsApp: {e}")),
+            };
+            if let Err(e) = result {
+                let _ = signals.send((
+                    generation,
+                    Signal::PairError(format!("cannot get a pair code: {e}")),
+                ));
+            }
+        });
     }
 
     async fn reconnect(&mut self) -> Result<String, ErrorReply> {

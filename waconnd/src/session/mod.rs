@@ -23,6 +23,8 @@ pub enum Command {
         updates: mpsc::UnboundedSender<PairingUpdate>,
         /// Accepted, or why not.
         accepted: oneshot::Sender<Result<(), ErrorReply>>,
+        /// Link with a code typed on the phone rather than a QR scan.
+        by_code: bool,
     },
     /// Reconnect now with a fresh backoff.
     Reconnect(Reply),

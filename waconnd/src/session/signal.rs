@@ -17,6 +17,8 @@ pub enum Signal {
     AttemptFailed(String),
     /// A QR code to show (payload, validity).
     Qr(String, Duration),
+    /// A pair code to type on the phone (code, validity).
+    Code(String, Duration),
     /// The server's QR refs ran out; the client stops.
     QrExhausted,
     /// A phone linked the device (its JID and push name).

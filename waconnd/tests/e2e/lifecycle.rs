@@ -165,3 +165,44 @@ async fn a_phone_of_another_number_is_refused_and_unlinked() {
     );
     assert!(env.log().contains(&format!("not +{N}")), "{}", env.log());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pair_with_a_code_typed_on_the_phone() {
+    use tokio::io::AsyncBufReadExt;
+    const C: &str = "15550001414";
+    let env = Env::new(&[]).await;
+    let mut pair = tokio::process::Command::new(crate::harness::bin("wactl"))
+        .args(["pair", C, "--code"])
+        .env("WACONN_SOCKET", env.socket())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("wactl pair --code");
+    let mut lines = tokio::io::BufReader::new(pair.stdout.take().expect("stdout")).lines();
+    let shown = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("a code within 30 s")
+        .expect("read")
+        .expect("a line");
+    assert!(
+        shown.len() == 9 && shown.as_bytes()[4] == b'-',
+        "XXXX-XXXX: {shown}"
+    );
+    let jid = env
+        .mock
+        .enter_code(C, &shown.replace('-', ""), None)
+        .await
+        .expect("the phone takes the code");
+    assert!(jid.starts_with(C));
+    let status = tokio::time::timeout(CONNECT, pair.wait())
+        .await
+        .expect("pair ends")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+    assert_eq!(env.state(C).await, "CONNECTED");
+    assert!(
+        !env.log().contains(&shown.replace('-', "")),
+        "the code never reaches the log"
+    );
+}

@@ -13,10 +13,15 @@ use crate::exit::{self, Failure};
 
 pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
     let number = args.number.clone();
+    let request = PairRequest {
+        number: args.number,
+    };
     client
-        .send(&Request::Pair(PairRequest {
-            number: args.number,
-        }))
+        .send(&if args.code {
+            Request::PairCode(request)
+        } else {
+            Request::Pair(request)
+        })
         .await?;
     let mut last_reason = String::new();
     let mut hinted = false;
@@ -26,6 +31,8 @@ pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
             other => return Err(client.unexpected(other)),
         };
         match update {
+            // Linking by code: the QR codes that rotate meanwhile are noise.
+            PairingUpdate::Qr(_) if args.code => {}
             PairingUpdate::Qr(qr) => {
                 if !hinted {
                     eprintln!(
@@ -34,6 +41,15 @@ pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
                     hinted = true;
                 }
                 show(&qr.code, &args.qr)?;
+            }
+            PairingUpdate::Code(code) => {
+                eprintln!(
+                    "on the phone of +{number}: WhatsApp > Settings > Linked devices > Link a device > Link with phone number instead, then type:"
+                );
+                let (head, tail) = code.code.split_at(code.code.len().min(4));
+                let mut out = anstream::stdout().lock();
+                writeln!(out, "{head}-{tail}")?;
+                out.flush()?;
             }
             PairingUpdate::State(info) => {
                 if info.reason != last_reason {
