@@ -30,16 +30,7 @@ async fn refused_connections_are_retried_with_growing_backoff() {
     env.pair(N).await;
     env.mock.refuse(Duration::from_secs(3600));
     env.mock.drop_connections(Some(N));
-    let attempts = || async {
-        let inspect = env.json(&["inspect", N]).await;
-        inspect["transitions"]
-            .as_array()
-            .expect("transitions")
-            .iter()
-            .filter(|t| t["to"] == "RECONNECTING")
-            .map(|t| t["at"].as_i64().expect("at"))
-            .collect::<Vec<_>>()
-    };
+    let attempts = || env.attempt_times(N);
     until("four refused attempts", Duration::from_secs(60), || async {
         attempts().await.len() >= 4
     })
@@ -108,16 +99,7 @@ async fn max_backoff_caps_the_wait_between_attempts() {
     env.pair(N).await;
     env.mock.refuse(Duration::from_secs(3600));
     env.mock.drop_connections(Some(N));
-    let attempts = || async {
-        let inspect = env.json(&["inspect", N]).await;
-        inspect["transitions"]
-            .as_array()
-            .expect("transitions")
-            .iter()
-            .filter(|t| t["to"] == "RECONNECTING")
-            .map(|t| t["at"].as_i64().expect("at"))
-            .collect::<Vec<_>>()
-    };
+    let attempts = || env.attempt_times(N);
     until(
         "eight refused attempts",
         Duration::from_secs(90),

@@ -138,6 +138,19 @@ impl Env {
             .expect("run wactl")
     }
 
+    /// Starts wactl against this daemon with stdout piped (for streaming
+    /// verbs); it is killed when dropped.
+    pub fn spawn_wactl(&self, args: &[&str]) -> Child {
+        Command::new(bin("wactl"))
+            .args(args)
+            .env("WACONN_SOCKET", self.socket())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn wactl")
+    }
+
     /// `wactl ARGS --json`, parsed; panics on a non-JSON answer.
     pub async fn json(&self, args: &[&str]) -> Value {
         let mut all = args.to_vec();
@@ -158,6 +171,18 @@ impl Env {
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// When `number`'s connection attempts started, per `wactl inspect`.
+    pub async fn attempt_times(&self, number: &str) -> Vec<i64> {
+        let inspect = self.json(&["inspect", number]).await;
+        inspect["transitions"]
+            .as_array()
+            .expect("transitions")
+            .iter()
+            .filter(|t| t["to"] == "RECONNECTING")
+            .map(|t| t["at"].as_i64().expect("at"))
+            .collect()
     }
 
     /// Waits until `number` is in `state`.

@@ -75,13 +75,7 @@ async fn a_killed_daemon_comes_back_connected_without_a_qr() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_number_never_scanned_is_removed_at_its_deadline_across_a_restart() {
     let mut env = Env::new(&["--pairing-ttl", "12s"]).await;
-    let mut pair = tokio::process::Command::new(crate::harness::bin("wactl"))
-        .args(["pair", N, "--qr", "text"])
-        .env("WACONN_SOCKET", env.socket())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wactl pair");
+    let mut pair = env.spawn_wactl(&["pair", N, "--qr", "text"]);
     until(
         "the number is registered",
         Duration::from_secs(20),
@@ -112,14 +106,7 @@ async fn a_phone_of_another_number_is_refused_and_unlinked() {
     use tokio::io::AsyncBufReadExt;
     const OTHER: &str = "15557778888";
     let env = Env::new(&[]).await;
-    let mut pair = tokio::process::Command::new(crate::harness::bin("wactl"))
-        .args(["pair", N, "--qr", "text"])
-        .env("WACONN_SOCKET", env.socket())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wactl pair");
+    let mut pair = env.spawn_wactl(&["pair", N, "--qr", "text"]);
     let mut codes = tokio::io::BufReader::new(pair.stdout.take().expect("stdout")).lines();
     let first = codes.next_line().await.expect("read").expect("a code");
     env.mock
@@ -171,14 +158,7 @@ async fn pair_with_a_code_typed_on_the_phone() {
     use tokio::io::AsyncBufReadExt;
     const C: &str = "15550001414";
     let env = Env::new(&[]).await;
-    let mut pair = tokio::process::Command::new(crate::harness::bin("wactl"))
-        .args(["pair", C, "--code"])
-        .env("WACONN_SOCKET", env.socket())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wactl pair --code");
+    let mut pair = env.spawn_wactl(&["pair", C, "--code"]);
     let mut lines = tokio::io::BufReader::new(pair.stdout.take().expect("stdout")).lines();
     let shown = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
         .await

@@ -139,13 +139,7 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, value: serde_json::Value) -
 async fn json_output_matches_the_documented_contract() {
     const N: &str = "15550009191";
     let env = Env::new(&[]).await;
-    let mut events = tokio::process::Command::new(crate::harness::bin("wactl"))
-        .args(["events", "--json"])
-        .env("WACONN_SOCKET", env.socket())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wactl events");
+    let mut events = env.spawn_wactl(&["events", "--json"]);
     env.pair(N).await;
     env.mock.drop_connections(Some(N));
     env.wait_state(N, "CONNECTED", CONNECT).await;

@@ -44,13 +44,7 @@ async fn check_exit_codes_follow_the_state_classes() {
     env.wait_state(A, "CONNECTED", CONNECT).await;
 
     // Needs a person: a number waiting for its scan.
-    let mut pairing = tokio::process::Command::new(bin("wactl"))
-        .args(["pair", B, "--qr", "text"])
-        .env("WACONN_SOCKET", env.socket())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wactl pair");
+    let mut pairing = env.spawn_wactl(&["pair", B, "--qr", "text"]);
     let mut lines = tokio::io::BufReader::new(pairing.stdout.take().expect("stdout")).lines();
     lines.next_line().await.expect("read").expect("a code");
     pairing.kill().await.expect("stop watching");
@@ -84,13 +78,7 @@ async fn check_exit_codes_follow_the_state_classes() {
 async fn events_follow_pair_drop_reconnect_and_logout_in_order() {
     const N: &str = "15550007777";
     let mut env = Env::new(&[]).await;
-    let mut events = tokio::process::Command::new(bin("wactl"))
-        .args(["events", "--json"])
-        .env("WACONN_SOCKET", env.socket())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wactl events");
+    let mut events = env.spawn_wactl(&["events", "--json"]);
     let mut lines = tokio::io::BufReader::new(events.stdout.take().expect("stdout")).lines();
     env.pair(N).await;
     env.mock.drop_connections(Some(N));
@@ -253,14 +241,7 @@ async fn colors_follow_the_terminal_and_qr_images_are_written() {
     const N: &str = "15550001212";
     let env = Env::new(&[]).await;
     let png = env.dir.path().join("code.png");
-    let mut pair = tokio::process::Command::new(bin("wactl"))
-        .args(["pair", N, "--qr", &format!("png:{}", png.display())])
-        .env("WACONN_SOCKET", env.socket())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wactl pair");
+    let mut pair = env.spawn_wactl(&["pair", N, "--qr", &format!("png:{}", png.display())]);
     until(
         "the QR image is written",
         Duration::from_secs(30),
