@@ -9,3 +9,4 @@ mod harness;
 mod lifecycle;
 mod schema;
 mod scripts;
+mod socket;

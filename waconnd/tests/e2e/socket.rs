@@ -1,0 +1,106 @@
+//! Hostile or broken clients on the socket: each gets an error or a closed
+//! connection, and the daemon keeps serving everyone else.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+use waconn_proto::{Hello, Response, codec};
+
+use crate::harness::{Env, text};
+
+/// Sends `bytes` and reads until the daemon closes; returns what it said.
+async fn exchange(env: &Env, bytes: &[u8]) -> Vec<u8> {
+    let mut stream = UnixStream::connect(env.socket()).await.expect("connect");
+    let _ = stream.write_all(bytes).await;
+    let _ = stream.shutdown().await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut answer))
+        .await
+        .expect("the daemon closes a broken connection")
+        .ok();
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_frames_are_refused_and_the_daemon_keeps_serving() {
+    let env = Env::new(&[]).await;
+    let hello = codec::encode(&Hello {
+        protocol: waconn_proto::PROTOCOL,
+        version: "test".into(),
+    })
+    .expect("hello");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "random bytes",
+            (0..200u32).map(|i| (i * 7919 % 251) as u8).collect(),
+        ),
+        (
+            "a length over the cap",
+            ((waconn_proto::MAX_FRAME as u32) + 1)
+                .to_be_bytes()
+                .to_vec(),
+        ),
+        ("a frame cut short", hello[..hello.len() - 2].to_vec()),
+        (
+            "a hello then garbage",
+            [hello.clone(), vec![0, 0, 0, 3, 0xff, 0xff, 0xff]].concat(),
+        ),
+    ];
+    for (what, bytes) in cases {
+        let answer = exchange(&env, &bytes).await;
+        if what == "a hello then garbage" {
+            // Hello accepted, then a clear error for the request.
+            let mut reader = &answer[..];
+            let first: Option<Response> = codec::read(&mut reader).await.expect("hello answer");
+            assert!(matches!(first, Some(Response::Hello(_))), "{what}");
+            let second: Option<Response> = codec::read(&mut reader).await.expect("error answer");
+            assert!(
+                matches!(second, Some(Response::Error(_))),
+                "{what}: {second:?}"
+            );
+        }
+    }
+
+    let other = codec::encode(&Hello {
+        protocol: 999,
+        version: "9.9.9".into(),
+    })
+    .expect("hello");
+    let answer = exchange(&env, &other).await;
+    let mut reader = &answer[..];
+    match codec::read::<_, Response>(&mut reader)
+        .await
+        .expect("answer")
+    {
+        Some(Response::Error(e)) => {
+            assert_eq!(e.code, waconn_proto::ErrorCode::ProtocolMismatch);
+            assert!(e.message.contains("protocol 999"), "{}", e.message);
+        }
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+
+    for _ in 0..1000 {
+        exchange(&env, b"\xff\xff\xff\xff").await;
+    }
+    let out = env.wactl(&["list"]).await;
+    assert!(out.status.success(), "still serving: {}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_says_nothing_is_timed_out_without_blocking_others() {
+    let env = Env::new(&[]).await;
+    let mut silent = UnixStream::connect(env.socket()).await.expect("connect");
+    let out = env.wactl(&["list"]).await;
+    assert!(
+        out.status.success(),
+        "others are served meanwhile: {}",
+        text(&out)
+    );
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(30), silent.read_to_end(&mut buf)).await;
+    assert!(
+        closed.is_ok(),
+        "the silent client is dropped after the request timeout"
+    );
+}
