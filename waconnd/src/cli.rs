@@ -106,7 +106,7 @@ pub const MAN_SECTIONS: &[(&str, &str)] = &[
         r#"
 .TP
 \fI~/.local/share/waconn/sessions.json\fR
-The registry: every number, its state, reason and timestamps. Written atomically after every change; a corrupt one is moved aside, never overwritten.
+The registry: every number, its state, reason and timestamps. Written atomically after every change; a corrupt one is moved aside, never overwritten, and rebuilt from the credential stores.
 .TP
 \fI~/.local/share/waconn/sessions/NUMBER.db\fR
 One credential store (SQLite, with \-wal and \-shm) per number. Deleted when the phone logs the device out or on \fBwactl drop\fR.

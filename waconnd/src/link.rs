@@ -83,6 +83,22 @@ pub async fn start(
     })
 }
 
+/// The JID of the device paired in the store at `store`, if any. Opens the
+/// store without connecting.
+pub async fn paired_jid(store: &Path) -> anyhow::Result<Option<String>> {
+    let path = store.to_str().context("store path is not UTF-8")?;
+    let backend = SqliteStore::new(path)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open credential store `{path}`: {e}"))?;
+    let bot = Bot::builder()
+        .with_backend(backend)
+        .skip_history_sync()
+        .build()
+        .await
+        .context("cannot read the credential store")?;
+    Ok(bot.client().pn().map(|jid| jid.to_string()))
+}
+
 /// Passes every connection attempt through the rate limiter and tells the
 /// actor about it: the client's own events say nothing of attempts.
 struct LimitedFactory {

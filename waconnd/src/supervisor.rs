@@ -88,6 +88,12 @@ impl Shared {
             let handle = session::spawn(Arc::clone(&shared), record, connect);
             shared.lock().insert(number, handle);
         }
+        for record in shared.adopt_orphans(&restored).await {
+            restored.push(record.info.number.to_string());
+            let number = record.info.number.clone();
+            let handle = session::spawn(Arc::clone(&shared), record, true);
+            shared.lock().insert(number, handle);
+        }
         tracing::info!(
             "restored {} session(s): [{}]",
             restored.len(),
@@ -97,6 +103,60 @@ impl Shared {
         tokio::spawn(async move { writer.registry.writer(|| writer.snapshot()).await });
         shared.registry.flush().await;
         Ok(shared)
+    }
+
+    /// Store files without a registry entry (a crash between two steps, a
+    /// registry moved aside): a paired one is adopted, an unpaired one
+    /// removed, and either is logged.
+    async fn adopt_orphans(&self, known: &[String]) -> Vec<Record> {
+        let Ok(entries) = std::fs::read_dir(self.config.data_dir.join("sessions")) else {
+            return Vec::new();
+        };
+        let mut adopted = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix(".db") else {
+                continue;
+            };
+            if known.iter().any(|k| k == stem) {
+                continue;
+            }
+            let Ok(number) = Number::parse(stem) else {
+                tracing::warn!(
+                    "ignoring `{}`: not a number's credential store",
+                    entry.path().display()
+                );
+                continue;
+            };
+            match crate::link::paired_jid(&entry.path()).await {
+                Ok(Some(jid)) => {
+                    tracing::warn!(
+                        "{number}: adopted a paired credential store that had no registry entry"
+                    );
+                    let now = now_ms();
+                    let mut record = Record::new_pairing(number, now, now);
+                    record.info.pairing_deadline = None;
+                    record.info.paired_at = Some(now);
+                    record.info.jid = Some(jid);
+                    record.transition(
+                        SessionState::Connecting,
+                        "adopted its credential store at start",
+                        now,
+                    );
+                    adopted.push(record);
+                }
+                Ok(None) => {
+                    tracing::warn!(
+                        "{number}: removed a credential store that was never paired and had no registry entry"
+                    );
+                    self.delete_store(&number);
+                }
+                Err(e) => {
+                    tracing::error!("{number}: left an unreadable credential store alone: {e:#}")
+                }
+            }
+        }
+        adopted
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<Number, SessionHandle>> {

@@ -186,3 +186,48 @@ async fn pair_with_a_code_typed_on_the_phone() {
         "the code never reaches the log"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrupt_registry_is_moved_aside_and_rebuilt_from_the_stores() {
+    use tokio::io::AsyncBufReadExt;
+    const UNPAIRED: &str = "15550001515";
+    let mut env = Env::new(&[]).await;
+    env.pair(N).await;
+    let mut pairing = env.spawn_wactl(&["pair", UNPAIRED, "--qr", "text"]);
+    let mut lines = tokio::io::BufReader::new(pairing.stdout.take().expect("stdout")).lines();
+    lines.next_line().await.expect("read").expect("a code");
+    assert!(env.store(UNPAIRED).exists());
+    env.stop().await;
+
+    let registry = env.data().join("sessions.json");
+    std::fs::write(&registry, b"{\"version\": 1, \"sessions\": [{\"numb").expect("truncate");
+    env.start().await;
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+    assert_eq!(
+        env.mock.stats().registrations,
+        2,
+        "no new QR for the paired number"
+    );
+    assert_eq!(
+        env.wactl(&["status", UNPAIRED]).await.status.code(),
+        Some(1)
+    );
+    assert!(
+        !env.store(UNPAIRED).exists(),
+        "an unpaired orphan store is removed"
+    );
+    let aside = std::fs::read_dir(env.data())
+        .expect("ls")
+        .flatten()
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("sessions.json.corrupt-")
+        });
+    assert!(aside, "the corrupt registry is kept aside");
+    let log = env.log();
+    assert!(
+        log.contains("not a valid registry") && log.contains("adopted"),
+        "{log}"
+    );
+}
