@@ -33,7 +33,7 @@ async fn three_numbers_stay_independent() {
     let numbers = ["15550004441", "15550004442", "15550004443"];
     let env = Env::new(&[]).await;
     let env = &env;
-    futures_join(numbers.map(|n| async move { env.pair(n).await })).await;
+    futures_util::future::join_all(numbers.map(|n| async move { env.pair(n).await })).await;
     env.mock.logout(Some(numbers[1]));
     env.wait_state(numbers[1], "LOGGED_OUT", CONNECT).await;
     for n in [numbers[0], numbers[2]] {
@@ -42,11 +42,6 @@ async fn three_numbers_stay_independent() {
     let list = env.json(&["list"]).await;
     assert_eq!(list["totalClients"], 3);
     assert_eq!(list["connectedClients"], 2);
-}
-
-async fn futures_join<F: std::future::Future>(futures: [F; 3]) {
-    let [a, b, c] = futures;
-    tokio::join!(a, b, c);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -61,4 +56,27 @@ async fn unknown_numbers_are_refused_with_exit_1() {
             text(&out)
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_wactl_processes_at_once_are_all_answered() {
+    const N: &str = "15550002020";
+    let env = Env::new(&[]).await;
+    env.pair(N).await;
+    let runs = (0..100).map(|i| {
+        let env = &env;
+        async move {
+            let args: &[&str] = match i % 4 {
+                0 => &["list", "--json"],
+                1 => &["status", N, "--json"],
+                2 => &["status", "--json"],
+                _ => &["inspect", N, "--json"],
+            };
+            let out = env.wactl(args).await;
+            assert!(out.status.success(), "{args:?}: {}", text(&out));
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            assert!(json.is_object(), "{args:?}");
+        }
+    });
+    futures_util::future::join_all(runs).await;
 }

@@ -113,3 +113,31 @@ async fn max_backoff_caps_the_wait_between_attempts() {
     env.mock.refuse(Duration::ZERO);
     env.wait_state(N, "CONNECTED", CONNECT).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replaced_banned_and_outdated_wait_for_the_right_moment() {
+    let env = Env::new(&[]).await;
+    env.pair(N).await;
+
+    // Replaced: parked (no ping-pong with the other client) until asked.
+    env.mock.replace(Some(N));
+    env.wait_state(N, "REPLACED", CONNECT).await;
+    assert_eq!(env.wactl(&["status", N]).await.status.code(), Some(4));
+    let out = env.wactl(&["reconnect", N]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+
+    // Banned: waits out the expiry the server gave, then retries itself.
+    env.mock.ban(Some(N), Duration::from_secs(4));
+    env.wait_state(N, "BANNED", CONNECT).await;
+    let status = env.json(&["status", N]).await;
+    assert!(status["retryAt"].as_i64().is_some(), "{status}");
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+
+    // Outdated: retried slowly; a person upgrades, then reconnects.
+    env.mock.set_outdated(true);
+    env.wait_state(N, "OUTDATED", CONNECT).await;
+    env.mock.set_outdated(false);
+    assert!(env.wactl(&["reconnect", N]).await.status.success());
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+}
