@@ -87,17 +87,15 @@ async fn survives_mock_restarts_with_the_same_key_and_with_a_new_one() {
     mock.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn pairs_with_a_code_typed_on_the_phone() {
-    use whatsapp_rust::pair_code::PairCodeOptions;
-    const CODE_PHONE: &str = "15550004444";
-    let dir = tempfile::tempdir().expect("tempdir");
+/// A client on a fresh store that asked the mock for a pair code for
+/// `phone`; returns the mock, the client and the code.
+async fn asking_for_a_code(dir: &std::path::Path, phone: &str) -> (MockWa, TestClient, String) {
     let mock = MockWa::start(Config::default()).await.expect("start mock");
-    let client = TestClient::start(&mock.url(), &dir.path().join("code.db")).await;
+    let client = TestClient::start(&mock.url(), &dir.join("code.db")).await;
     client.qr().await; // the socket is up
-    let options = PairCodeOptions {
-        phone_number: CODE_PHONE.into(),
-        ..PairCodeOptions::default()
+    let options = whatsapp_rust::pair_code::PairCodeOptions {
+        phone_number: phone.into(),
+        ..Default::default()
     };
     let code = client
         .client()
@@ -105,6 +103,14 @@ async fn pairs_with_a_code_typed_on_the_phone() {
         .await
         .expect("a pair code");
     assert_eq!(code.len(), 8);
+    (mock, client, code)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pairs_with_a_code_typed_on_the_phone() {
+    const CODE_PHONE: &str = "15550004444";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mock, client, code) = asking_for_a_code(dir.path(), CODE_PHONE).await;
     assert_eq!(
         mock.enter_code("15550009999", &code, None).await,
         Err(mockwa::ScanError::UnknownRef),
@@ -123,21 +129,9 @@ async fn pairs_with_a_code_typed_on_the_phone() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_pair_code_is_rejected() {
-    use whatsapp_rust::pair_code::PairCodeOptions;
     const CODE_PHONE: &str = "15550004445";
     let dir = tempfile::tempdir().expect("tempdir");
-    let mock = MockWa::start(Config::default()).await.expect("start mock");
-    let client = TestClient::start(&mock.url(), &dir.path().join("code.db")).await;
-    client.qr().await;
-    let options = PairCodeOptions {
-        phone_number: CODE_PHONE.into(),
-        ..PairCodeOptions::default()
-    };
-    let code = client
-        .client()
-        .pair_with_code(options)
-        .await
-        .expect("a pair code");
+    let (mock, client, code) = asking_for_a_code(dir.path(), CODE_PHONE).await;
     let wrong = if code.starts_with('A') {
         "BBBBBBBB"
     } else {
