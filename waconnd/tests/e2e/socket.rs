@@ -80,9 +80,33 @@ async fn malformed_frames_are_refused_and_the_daemon_keeps_serving() {
         other => panic!("expected a protocol error, got {other:?}"),
     }
 
+    let rss = |env: &Env| {
+        let pid = env
+            .daemon
+            .as_ref()
+            .and_then(|d| d.id())
+            .expect("daemon pid");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+            .expect("VmRSS")
+    };
+    // Warm up allocator pools first, then 10,000 more must not grow memory.
     for _ in 0..1000 {
         exchange(&env, b"\xff\xff\xff\xff").await;
     }
+    let before = rss(&env);
+    for _ in 0..10_000 {
+        exchange(&env, b"\xff\xff\xff\xff").await;
+    }
+    let after = rss(&env);
+    eprintln!("daemon RSS {before} kB before, {after} kB after 10,000 malformed connections");
+    assert!(
+        after < before + 4 * 1024,
+        "RSS grew from {before} kB to {after} kB"
+    );
     let out = env.wactl(&["list"]).await;
     assert!(out.status.success(), "still serving: {}", text(&out));
 }
