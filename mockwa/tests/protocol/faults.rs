@@ -25,6 +25,7 @@ pub async fn until(what: &str, within: Duration, mut cond: impl FnMut() -> bool)
             tokio::time::Instant::now() < deadline,
             "{what} not within {within:?}"
         );
+        // Poll interval, not a wait: the deadline above bounds it.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

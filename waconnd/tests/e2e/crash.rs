@@ -36,20 +36,33 @@ async fn fifty_kills_lose_nothing() {
     }
     let mut rng = Lcg(7);
     for round in 0..50 {
-        // Something in flight: a drop of every socket, a new number
-        // registering, or nothing at all.
+        // Kill while something is in flight: a reconnect storm after every
+        // socket dropped, a new number registering, or nothing at all. The
+        // moment is a condition, chosen per round.
         let mut pairing = None;
+        let connections = env.mock.stats().connections;
         match rng.below(3) {
             0 => {
                 env.mock.drop_connections(None);
+                let after = connections + rng.below(3);
+                until("reconnects under way", CONNECT, || async {
+                    env.mock.stats().connections >= after
+                })
+                .await;
             }
             1 => {
                 let number = format!("1555000{:04}", 4000 + round);
                 pairing = Some(env.spawn_wactl(&["pair", &number, "--qr", "text"]));
+                let registrations = env.mock.stats().registrations;
+                if rng.below(2) == 0 {
+                    until("the new number connects for its codes", CONNECT, || async {
+                        env.mock.stats().registrations > registrations
+                    })
+                    .await;
+                }
             }
             _ => {}
         }
-        tokio::time::sleep(Duration::from_millis(rng.below(400))).await;
         env.kill().await;
         drop(pairing);
 

@@ -245,6 +245,7 @@ where
             tokio::time::Instant::now() < deadline,
             "{what}: not within {within:?}"
         );
+        // Poll interval, not a wait: the deadline above bounds it.
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
