@@ -27,7 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'wactl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('pair', 'pair', [CompletionResultType]::ParameterValue, 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C leaves pairing running in the daemon until its deadline')
+            [CompletionResult]::new('pair', 'pair', [CompletionResultType]::ParameterValue, 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C stops watching: the number stays registered (the codes shown stay valid until they run out) until its deadline, and `wactl pair` again shows fresh codes')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'One line per number: NUMBER STATE SINCE NAME')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'A number''s state (exit code from it), or the daemon''s when no number is given')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Everything known about a number, with its recent transitions')
@@ -121,7 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'wactl' -ScriptBlock {
             break
         }
         'wactl;help' {
-            [CompletionResult]::new('pair', 'pair', [CompletionResultType]::ParameterValue, 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C leaves pairing running in the daemon until its deadline')
+            [CompletionResult]::new('pair', 'pair', [CompletionResultType]::ParameterValue, 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C stops watching: the number stays registered (the codes shown stay valid until they run out) until its deadline, and `wactl pair` again shows fresh codes')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'One line per number: NUMBER STATE SINCE NAME')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'A number''s state (exit code from it), or the daemon''s when no number is given')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Everything known about a number, with its recent transitions')

@@ -24,7 +24,7 @@ set edit:completion:arg-completer[wactl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand pair 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C leaves pairing running in the daemon until its deadline'
+            cand pair 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C stops watching: the number stays registered (the codes shown stay valid until they run out) until its deadline, and `wactl pair` again shows fresh codes'
             cand list 'One line per number: NUMBER STATE SINCE NAME'
             cand status 'A number''s state (exit code from it), or the daemon''s when no number is given'
             cand inspect 'Everything known about a number, with its recent transitions'
@@ -107,7 +107,7 @@ set edit:completion:arg-completer[wactl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'wactl;help'= {
-            cand pair 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C leaves pairing running in the daemon until its deadline'
+            cand pair 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C stops watching: the number stays registered (the codes shown stay valid until they run out) until its deadline, and `wactl pair` again shows fresh codes'
             cand list 'One line per number: NUMBER STATE SINCE NAME'
             cand status 'A number''s state (exit code from it), or the daemon''s when no number is given'
             cand inspect 'Everything known about a number, with its recent transitions'

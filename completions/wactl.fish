@@ -30,7 +30,7 @@ always\t'Always, even into a pipe'
 never\t'Never'"
 complete -c wactl -n "__fish_wactl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wactl -n "__fish_wactl_needs_command" -s V -l version -d 'Print version'
-complete -c wactl -n "__fish_wactl_needs_command" -f -a "pair" -d 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C leaves pairing running in the daemon until its deadline'
+complete -c wactl -n "__fish_wactl_needs_command" -f -a "pair" -d 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C stops watching: the number stays registered (the codes shown stay valid until they run out) until its deadline, and `wactl pair` again shows fresh codes'
 complete -c wactl -n "__fish_wactl_needs_command" -f -a "list" -d 'One line per number: NUMBER STATE SINCE NAME'
 complete -c wactl -n "__fish_wactl_needs_command" -f -a "status" -d 'A number\'s state (exit code from it), or the daemon\'s when no number is given'
 complete -c wactl -n "__fish_wactl_needs_command" -f -a "inspect" -d 'Everything known about a number, with its recent transitions'
@@ -100,7 +100,7 @@ complete -c wactl -n "__fish_wactl_using_subcommand completions" -l color -d 'Wh
 always\t'Always, even into a pipe'
 never\t'Never'"
 complete -c wactl -n "__fish_wactl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wactl -n "__fish_wactl_using_subcommand help; and not __fish_seen_subcommand_from pair list status inspect reconnect drop check events metrics completions help" -f -a "pair" -d 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C leaves pairing running in the daemon until its deadline'
+complete -c wactl -n "__fish_wactl_using_subcommand help; and not __fish_seen_subcommand_from pair list status inspect reconnect drop check events metrics completions help" -f -a "pair" -d 'Register a number (if new) and link it by scanning QR codes; exits 0 once it is connected. Ctrl-C stops watching: the number stays registered (the codes shown stay valid until they run out) until its deadline, and `wactl pair` again shows fresh codes'
 complete -c wactl -n "__fish_wactl_using_subcommand help; and not __fish_seen_subcommand_from pair list status inspect reconnect drop check events metrics completions help" -f -a "list" -d 'One line per number: NUMBER STATE SINCE NAME'
 complete -c wactl -n "__fish_wactl_using_subcommand help; and not __fish_seen_subcommand_from pair list status inspect reconnect drop check events metrics completions help" -f -a "status" -d 'A number\'s state (exit code from it), or the daemon\'s when no number is given'
 complete -c wactl -n "__fish_wactl_using_subcommand help; and not __fish_seen_subcommand_from pair list status inspect reconnect drop check events metrics completions help" -f -a "inspect" -d 'Everything known about a number, with its recent transitions'

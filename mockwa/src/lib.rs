@@ -23,6 +23,7 @@ mod keys;
 mod nodes;
 mod pair_code;
 mod phone;
+mod register;
 mod registry;
 mod server;
 mod stats;

@@ -71,6 +71,23 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The files of the SQLite store at `store`: the database, its WAL and its
+/// shared-memory index.
+pub fn store_files(store: &Path) -> [std::path::PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|suffix| {
+        let mut path = store.as_os_str().to_owned();
+        path.push(suffix);
+        path.into()
+    })
+}
+
+/// Deletes every file of the store at `store`.
+pub fn remove_store(store: &Path) -> std::io::Result<()> {
+    store_files(store)
+        .iter()
+        .try_for_each(|f| remove_if_exists(f))
+}
+
 /// Removes `path`, ignoring a file that is already gone.
 pub fn remove_if_exists(path: &Path) -> std::io::Result<()> {
     match fs::remove_file(path) {

@@ -20,7 +20,7 @@ use crate::session::{self, Command, SessionHandle};
 use crate::time::now_ms;
 
 /// What the server and every session actor share.
-pub struct Shared {
+pub struct Supervisor {
     /// The daemon's settings.
     pub config: Config,
     /// Settings every link shares.
@@ -33,9 +33,6 @@ pub struct Shared {
     started_at: i64,
 }
 
-/// The supervisor handle the daemon holds.
-pub type Supervisor = Shared;
-
 fn unknown(number: &Number) -> ErrorReply {
     ErrorReply::new(
         ErrorCode::UnknownNumber,
@@ -45,7 +42,7 @@ fn unknown(number: &Number) -> ErrorReply {
     )
 }
 
-impl Shared {
+impl Supervisor {
     /// Restores the registry and starts every session.
     pub async fn start(config: Config) -> anyhow::Result<Arc<Self>> {
         crate::fsutil::private_dir(&config.data_dir.join("sessions"))?;
@@ -172,9 +169,8 @@ impl Shared {
     }
 
     fn delete_store(&self, number: &Number) {
-        for suffix in ["", "-wal", "-shm"] {
-            let path = PathBuf::from(format!("{}{suffix}", self.store_path(number).display()));
-            let _ = crate::fsutil::remove_if_exists(&path);
+        if let Err(e) = crate::fsutil::remove_store(&self.store_path(number)) {
+            tracing::error!("{number}: cannot delete credential store: {e}");
         }
     }
 
@@ -212,9 +208,9 @@ impl Shared {
     pub fn inspect(&self, number: &Number) -> Result<SessionDetail, ErrorReply> {
         let record = self.record(number)?;
         let store = self.store_path(number);
-        let store_bytes = ["", "-wal", "-shm"]
+        let store_bytes = crate::fsutil::store_files(&store)
             .iter()
-            .filter_map(|s| std::fs::metadata(format!("{}{s}", store.display())).ok())
+            .filter_map(|f| std::fs::metadata(f).ok())
             .map(|m| m.len())
             .sum();
         Ok(SessionDetail {

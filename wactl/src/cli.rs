@@ -42,8 +42,9 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Register a number (if new) and link it by scanning QR codes; exits 0
-    /// once it is connected. Ctrl-C leaves pairing running in the daemon
-    /// until its deadline.
+    /// once it is connected. Ctrl-C stops watching: the number stays
+    /// registered (the codes shown stay valid until they run out) until its
+    /// deadline, and `wactl pair` again shows fresh codes.
     Pair(PairArgs),
     /// One line per number: NUMBER STATE SINCE NAME.
     List(JsonArg),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use interprocess::local_socket::tokio::Stream;
 use interprocess::local_socket::traits::tokio::Stream as _;
 use interprocess::local_socket::{GenericFilePath, ToFsName};
-use waconn_proto::{CodecError, ErrorCode, Hello, PROTOCOL, Request, Response, VERSION, codec};
+use waconn_proto::{CodecError, Hello, PROTOCOL, Request, Response, VERSION, codec};
 
 use crate::exit::{self, Failure};
 
@@ -63,7 +63,6 @@ impl Client {
     /// Reads the next answer; an error answer becomes a [`Failure`].
     pub async fn next(&mut self) -> Result<Response, Failure> {
         match codec::read::<_, Response>(&mut &self.stream).await {
-            Ok(Some(Response::Error(e))) if e.code == ErrorCode::ProtocolMismatch => Err(e.into()),
             Ok(Some(Response::Error(e))) => Err(e.into()),
             Ok(Some(response)) => Ok(response),
             Ok(None) => Err(unreachable(

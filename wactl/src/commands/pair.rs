@@ -36,7 +36,7 @@ pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
             PairingUpdate::Qr(qr) => {
                 if !hinted {
                     eprintln!(
-                        "scan with WhatsApp on the phone of +{number}: Settings > Linked devices > Link a device (Ctrl-C stops watching; pairing goes on until its deadline)"
+                        "scan with WhatsApp on the phone of +{number}: Settings > Linked devices > Link a device (Ctrl-C stops watching; the number stays registered until its deadline)"
                     );
                     hinted = true;
                 }

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
-use waconn_proto::{
-    ErrorCode, ErrorReply, Number, PairingUpdate, QrCode, SessionState, StateEvent,
-};
+use waconn_proto::{Number, PairingUpdate, QrCode, SessionState, StateEvent};
+
+mod requests;
 
 use super::record::Record;
 use super::signal::{self, Signal};
 use super::{Command, SessionHandle};
 use crate::link::{self, Link};
-use crate::supervisor::Shared;
+use crate::supervisor::Supervisor;
 use crate::time::{after, now_ms, until};
 
 use SessionState as S;
@@ -24,12 +24,14 @@ use SessionState as S;
 const POLL: Duration = Duration::from_secs(1);
 /// How long a graceful stop of a client may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait for a client's socket or login before acting on it.
+const LOGIN_WAIT: Duration = Duration::from_secs(30);
 /// Wait before retrying a client the server called outdated.
 const OUTDATED_RETRY: Duration = Duration::from_secs(6 * 3600);
 
 /// Starts the actor for `record`; `connect` says whether to open the link
 /// right away (restored paired sessions do).
-pub fn spawn(shared: Arc<Shared>, record: Record, connect: bool) -> SessionHandle {
+pub fn spawn(shared: Arc<Supervisor>, record: Record, connect: bool) -> SessionHandle {
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let (publish, record_rx) = watch::channel(record.clone());
     let (signals, signals_rx) = mpsc::unbounded_channel();
@@ -55,7 +57,7 @@ pub fn spawn(shared: Arc<Shared>, record: Record, connect: bool) -> SessionHandl
 }
 
 struct Actor {
-    shared: Arc<Shared>,
+    shared: Arc<Supervisor>,
     record: Record,
     store: PathBuf,
     publish: watch::Sender<Record>,
@@ -203,12 +205,8 @@ impl Actor {
     }
 
     fn delete_store(&self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.store.clone().into_os_string();
-            path.push(suffix);
-            if let Err(e) = crate::fsutil::remove_if_exists(&PathBuf::from(path)) {
-                tracing::error!("{}: cannot delete credential store: {e}", self.number());
-            }
+        if let Err(e) = crate::fsutil::remove_store(&self.store) {
+            tracing::error!("{}: cannot delete credential store: {e}", self.number());
         }
     }
 
@@ -315,7 +313,7 @@ impl Actor {
             // Unlinking needs a logged-in socket: the client reconnects (515)
             // right after pairing, so wait for that first.
             tokio::spawn(async move {
-                let _ = client.wait_for_connected(STOP_TIMEOUT * 6).await;
+                let _ = client.wait_for_connected(LOGIN_WAIT).await;
                 client.logout().await;
             });
         }
@@ -433,162 +431,6 @@ impl Actor {
                 Flow::Continue
             }
             _ => Flow::Continue,
-        }
-    }
-
-    async fn command(&mut self, command: Command) -> Flow {
-        match command {
-            Command::Pair {
-                updates,
-                accepted,
-                by_code,
-            } => {
-                let verdict = self.pair(updates, by_code).await;
-                let _ = accepted.send(verdict);
-                Flow::Continue
-            }
-            Command::Reconnect(reply) => {
-                let result = self.reconnect().await;
-                let _ = reply.send(result);
-                Flow::Continue
-            }
-            Command::Drop(reply) => {
-                let message = self.drop_session().await;
-                let _ = reply.send(Ok(message));
-                Flow::Stop
-            }
-            Command::Shutdown(done) => {
-                self.stop_link().await;
-                let _ = done.send(());
-                Flow::Stop
-            }
-        }
-    }
-
-    async fn pair(
-        &mut self,
-        updates: mpsc::UnboundedSender<PairingUpdate>,
-        by_code: bool,
-    ) -> Result<(), ErrorReply> {
-        let number = self.number().clone();
-        match self.state() {
-            S::Connected => {
-                let _ = updates.send(PairingUpdate::Connected(self.record.info.clone()));
-                return Ok(());
-            }
-            S::Connecting | S::Disconnected | S::Reconnecting => {
-                self.watchers.push(updates);
-                return Ok(());
-            }
-            S::Replaced | S::Banned | S::Outdated | S::Failed => {
-                return Err(ErrorReply::new(
-                    ErrorCode::InvalidState,
-                    format!(
-                        "{number} is paired but {} ({}); try `wactl reconnect {number}`, or `wactl drop {number}` then pair again",
-                        self.state(),
-                        self.record.info.reason
-                    ),
-                ));
-            }
-            S::LoggedOut => {
-                let now = now_ms();
-                let info = &mut self.record.info;
-                info.pairing_deadline = Some(after(now, self.shared.config.pairing_ttl));
-                info.forget_at = None;
-                info.paired_at = None;
-                self.set(S::Pairing, "pairing again after a logout");
-            }
-            S::Pairing => {}
-        }
-        if let Some(qr) = &self.qr {
-            let _ = updates.send(PairingUpdate::Qr(qr.clone()));
-        }
-        let _ = updates.send(PairingUpdate::State(self.record.info.clone()));
-        self.watchers.push(updates);
-        // On disk before anything slow: a crash now must not lose the number.
-        self.shared.registry.flush().await;
-        if self.link.is_none() {
-            self.set(S::Pairing, "waiting for a QR scan");
-            self.start_link().await;
-        }
-        if by_code {
-            self.request_code();
-        }
-        Ok(())
-    }
-
-    /// Asks the client for a pair code once its socket is up; the code
-    /// arrives as a signal, a failure as a pairing error.
-    fn request_code(&self) {
-        let Some(link) = &self.link else { return };
-        let client = Arc::clone(&link.client);
-        let (signals, generation) = (self.signals.clone(), self.generation);
-        let options = whatsapp_rust::pair_code::PairCodeOptions {
-            phone_number: self.number().to_string(),
-            ..Default::default()
-        };
-        tokio::spawn(async move {
-            let result = match client.wait_for_socket(STOP_TIMEOUT * 6).await {
-                Ok(()) => client
-                    .pair_with_code(options)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(format!("no connection to WhatsApp: {e}")),
-            };
-            if let Err(e) = result {
-                let _ = signals.send((
-                    generation,
-                    Signal::PairError(format!("cannot get a pair code: {e}")),
-                ));
-            }
-        });
-    }
-
-    async fn reconnect(&mut self) -> Result<String, ErrorReply> {
-        let number = self.number().clone();
-        match self.state() {
-            S::Pairing | S::LoggedOut => Err(ErrorReply::new(
-                ErrorCode::InvalidState,
-                format!(
-                    "{number} is {} and has no device to reconnect; pair it with `wactl pair {number}`",
-                    self.state()
-                ),
-            )),
-            _ => {
-                self.stop_link().await;
-                self.record.info.retry_at = None;
-                self.set(S::Connecting, "reconnect requested");
-                self.start_link().await;
-                Ok(format!("reconnecting {number}"))
-            }
-        }
-    }
-
-    async fn drop_session(&mut self) -> String {
-        let number = self.number().clone();
-        let unlinked = match &self.link {
-            Some(link) if self.state() == S::Connected => {
-                let client = Arc::clone(&link.client);
-                timeout(STOP_TIMEOUT, client.logout()).await.is_ok()
-            }
-            _ => false,
-        };
-        if let Some(link) = self.link.take() {
-            self.generation += 1;
-            let _ = timeout(STOP_TIMEOUT, link.handle).await;
-        }
-        self.remove("dropped by request").await;
-        if unlinked {
-            format!(
-                "dropped {number}: the device was unlinked from the phone and its credentials deleted"
-            )
-        } else if self.record.info.paired_at.is_some() && self.state() != S::LoggedOut {
-            format!(
-                "dropped {number}: its credentials are deleted, but it was not connected, so the phone may still list it under Linked devices"
-            )
-        } else {
-            format!("dropped {number}")
         }
     }
 }
