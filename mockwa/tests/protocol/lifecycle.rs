@@ -24,10 +24,9 @@ async fn pairs_by_qr_then_logs_in_again_from_its_store_with_ik() {
         stats.handshakes_xx >= 2,
         "registration, then the login after 515: {stats:?}"
     );
-    assert_eq!(
-        stats.handshakes_ik, 0,
-        "no server key cached before the first login: {stats:?}"
-    );
+    // A busy machine may make the client reconnect (with IK) before it
+    // announces itself connected: count the restart's IK from here.
+    let ik_before = stats.handshakes_ik;
 
     let db = client.db.clone();
     client.stop().await;
@@ -40,7 +39,10 @@ async fn pairs_by_qr_then_logs_in_again_from_its_store_with_ik() {
         })
         .await;
     let stats = mock.stats();
-    assert!(stats.handshakes_ik >= 1, "{stats:?}");
+    assert!(
+        stats.handshakes_ik > ik_before,
+        "the restart logged in with IK: {stats:?}"
+    );
     assert_eq!(stats.registrations, 1);
     assert!(mock.devices()[0].logins >= 2, "{:?}", mock.devices());
     again.stop().await;
