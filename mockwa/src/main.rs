@@ -85,13 +85,14 @@ async fn main() -> anyhow::Result<()> {
         ref_ttl: Duration::from_secs(args.ref_ttl),
     })
     .await?;
+    // Handlers in place before anyone can know the URL and send a signal.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", mock.url())?;
     stdout.flush()?;
     drop(stdout);
 
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
     tokio::select! {
         _ = term.recv() => {}
         _ = int.recv() => {}

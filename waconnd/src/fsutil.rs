@@ -60,9 +60,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("json.tmp");
     let mut file =
         File::create(&tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        // A half-written copy only takes the space a full disk lacks.
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write `{}`", tmp.display()));
+    }
     drop(file);
     fs::rename(&tmp, path).with_context(|| format!("cannot replace `{}`", path.display()))?;
     File::open(dir)

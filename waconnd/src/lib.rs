@@ -30,6 +30,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Everything the daemon creates (stores, registry, socket) is private.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     raise_open_files_limit();
+    // Handlers in place before the socket answers: a SIGTERM sent as soon as
+    // the daemon is seen running must still close it gracefully.
+    let shutdown = shutdown_signal()?;
     fsutil::private_dir(&config.data_dir)
         .with_context(|| format!("cannot use data directory `{}`", config.data_dir.display()))?;
     let _lock = lock::DataDirLock::acquire(&config.data_dir)?;
@@ -45,15 +48,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let notifier = Arc::new(notify::Notifier::from_env());
     notifier.send(&format!("READY=1\nSTATUS={}", status(&supervisor)));
     let reporter = tokio::spawn(report(Arc::clone(&supervisor), Arc::clone(&notifier)));
-    shutdown_signal().await?;
+    shutdown.await;
     tracing::info!("shutting down: closing sessions (no logout)");
     notifier.send("STOPPING=1\nSTATUS=closing sessions");
     reporter.abort();
     accept.abort();
-    supervisor.shutdown().await;
+    let saved = supervisor.shutdown().await;
     server::remove_socket(&config.socket);
-    tracing::info!("stopped");
-    Ok(())
+    match saved {
+        Ok(()) => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Err(e) => anyhow::bail!("stopped without saving the last changes: {e}"),
+    }
 }
 
 /// Each session holds a socket and SQLite files: take every descriptor the
@@ -104,13 +112,15 @@ async fn report(supervisor: Arc<supervisor::Supervisor>, notifier: Arc<notify::N
     }
 }
 
-async fn shutdown_signal() -> anyhow::Result<()> {
+/// Listens for SIGTERM and SIGINT from now on; the future ends at the first.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }

@@ -6,6 +6,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// The slots of one second span this much more than a second, so that the
+/// network's jitter cannot push one second's attempts into the next one as
+/// the server counts them.
+const JITTER_MARGIN: Duration = Duration::from_millis(50);
+
 /// Hands out evenly spaced connection slots.
 pub struct ConnectLimiter {
     interval: Duration,
@@ -13,10 +18,11 @@ pub struct ConnectLimiter {
 }
 
 impl ConnectLimiter {
-    /// At most `per_second` attempts per second.
+    /// At most `per_second` attempts in any second, even as the server
+    /// counts them.
     pub fn new(per_second: u32) -> Self {
         Self {
-            interval: Duration::from_secs(1) / per_second.max(1),
+            interval: (Duration::from_secs(1) + JITTER_MARGIN) / per_second.max(1),
             next: Mutex::new(None),
         }
     }
@@ -45,6 +51,6 @@ mod tests {
         for _ in 0..21 {
             limiter.acquire().await;
         }
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert_eq!(start.elapsed(), Duration::from_millis(2100));
     }
 }

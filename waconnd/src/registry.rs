@@ -2,7 +2,9 @@
 //! change that matters, bursts coalesced.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -19,12 +21,18 @@ struct File {
     sessions: Vec<Record>,
 }
 
+/// How soon a failed write is tried again (a full disk may get space back).
+const RETRY: Duration = Duration::from_secs(2);
+
+/// The last write attempt: the generation it covered and, if it failed, why.
+type Attempt = (u64, Option<Arc<str>>);
+
 /// The registry file and its write scheduling.
 pub struct Registry {
     path: PathBuf,
     wanted: AtomicU64,
     wake: Notify,
-    written: watch::Sender<u64>,
+    written: watch::Sender<Attempt>,
 }
 
 impl Registry {
@@ -34,7 +42,7 @@ impl Registry {
             path: data_dir.join("sessions.json"),
             wanted: AtomicU64::new(0),
             wake: Notify::new(),
-            written: watch::channel(0).0,
+            written: watch::channel((0, None)).0,
         }
     }
 
@@ -79,29 +87,51 @@ impl Registry {
         generation
     }
 
-    /// Asks for a write and waits until it is on disk.
-    pub async fn flush(&self) {
+    /// Asks for a write and waits until it has been tried; the error says
+    /// why the registry on disk could not be brought up to date.
+    pub async fn flush(&self) -> Result<(), Arc<str>> {
         let generation = self.mark_dirty();
         let mut written = self.written.subscribe();
-        let _ = written.wait_for(|done| *done >= generation).await;
-    }
-
-    /// Writes whenever asked, coalescing bursts, until the process ends.
-    /// `snapshot` gives the records to write.
-    pub async fn writer(&self, snapshot: impl Fn() -> Vec<Record>) {
-        loop {
-            self.wake.notified().await;
-            let generation = self.wanted.load(Ordering::SeqCst);
-            if generation <= *self.written.borrow() {
-                continue;
-            }
-            self.write(snapshot());
-            self.written.send_replace(generation);
+        let attempt = written
+            .wait_for(|(done, _)| *done >= generation)
+            .await
+            .map(|attempt| attempt.1.clone());
+        match attempt {
+            Ok(Some(error)) => Err(error),
+            Ok(None) | Err(_) => Ok(()),
         }
     }
 
-    /// Writes `records` now.
-    pub fn write(&self, mut records: Vec<Record>) {
+    /// Writes whenever asked, coalescing bursts, until the process ends; a
+    /// failed write is tried again until one succeeds. `snapshot` gives the
+    /// records to write.
+    pub async fn writer(&self, snapshot: impl Fn() -> Vec<Record>) {
+        let mut saved = 0;
+        loop {
+            let failing = self.written.borrow().1.is_some();
+            if failing {
+                let _ = tokio::time::timeout(RETRY, self.wake.notified()).await;
+            } else {
+                self.wake.notified().await;
+            }
+            let generation = self.wanted.load(Ordering::SeqCst);
+            if generation <= saved {
+                continue;
+            }
+            let error = self.write(snapshot()).err();
+            if error.is_none() {
+                if self.written.borrow().1.is_some() {
+                    tracing::info!("saved the registry again");
+                }
+                saved = generation;
+            }
+            self.written.send_replace((generation, error));
+        }
+    }
+
+    /// Writes `records` now. A failure is logged and leaves the previous
+    /// registry in place.
+    pub fn write(&self, mut records: Vec<Record>) -> Result<(), Arc<str>> {
         records.sort_by(|a, b| a.info.number.cmp(&b.info.number));
         let file = File {
             version: VERSION,
@@ -110,9 +140,15 @@ impl Registry {
         let result = serde_json::to_vec_pretty(&file)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| crate::fsutil::write_atomically(&self.path, &bytes));
-        if let Err(e) = result {
-            tracing::error!("cannot save the registry; the previous one stays in place: {e:#}");
-        }
+        result.map_err(|e| {
+            let message = format!(
+                "cannot save the registry: {e:#}; the previous one stays in place. Free space on the data directory's file system or make it writable; waconnd keeps trying"
+            );
+            if self.written.borrow().1.is_none() {
+                tracing::error!("{message}");
+            }
+            message.into()
+        })
     }
 }
 
@@ -127,7 +163,7 @@ mod tests {
         let registry = Registry::new(dir.path());
         assert!(registry.load().expect("missing is empty").is_empty());
         let record = Record::new_pairing(Number::parse("15550001111").expect("n"), 1, 2);
-        registry.write(vec![record.clone()]);
+        registry.write(vec![record.clone()]).expect("write");
         assert_eq!(registry.load().expect("load"), vec![record]);
     }
 

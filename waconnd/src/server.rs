@@ -57,8 +57,9 @@ pub async fn serve(listener: Listener, supervisor: Arc<Supervisor>) {
             Ok(stream) => {
                 let peer = stream.peer_creds().ok().and_then(|c| c.euid());
                 if peer != Some(uid) {
+                    let peer = peer.map_or("unknown".to_owned(), |p| p.to_string());
                     tracing::warn!(
-                        "refused a client of uid {peer:?}: only uid {uid} may use this socket"
+                        "refused a client of uid {peer}: only uid {uid} may use this socket"
                     );
                     continue;
                 }

@@ -98,7 +98,8 @@ impl Supervisor {
         );
         let writer = Arc::clone(&shared);
         tokio::spawn(async move { writer.registry.writer(|| writer.snapshot()).await });
-        shared.registry.flush().await;
+        // A failure is logged and retried; the sessions run meanwhile.
+        let _ = shared.registry.flush().await;
         Ok(shared)
     }
 
@@ -295,8 +296,9 @@ impl Supervisor {
         self.ask(number, Command::Drop).await
     }
 
-    /// Closes every session gracefully (no logout) and saves the registry.
-    pub async fn shutdown(&self) {
+    /// Closes every session gracefully (no logout) and saves the registry;
+    /// the error says why the registry could not be saved.
+    pub async fn shutdown(&self) -> Result<(), std::sync::Arc<str>> {
         let waits: Vec<_> = self
             .lock()
             .values()
@@ -308,6 +310,6 @@ impl Supervisor {
         for wait in waits {
             let _ = wait.await;
         }
-        self.registry.write(self.snapshot());
+        self.registry.write(self.snapshot())
     }
 }

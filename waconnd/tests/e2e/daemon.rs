@@ -155,3 +155,29 @@ async fn systemd_hears_ready_status_watchdog_and_stopping_in_order() {
         .expect("ready");
     assert!(ready.contains("STATUS=no numbers yet"), "{seen:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_with_two_hundred_sessions_exits_within_ten_seconds() {
+    const COUNT: usize = 200;
+    let mut env = Env::new(&[]).await;
+    let numbers: Vec<String> = (0..COUNT).map(|i| format!("1555001{i:04}")).collect();
+    futures_util::future::join_all(numbers.iter().map(|n| env.pair(n))).await;
+    crate::harness::until("all connected", crate::harness::CONNECT, || async {
+        env.json(&["list"]).await["connectedClients"] == COUNT
+    })
+    .await;
+
+    let status = env.stop_within(Duration::from_secs(10)).await;
+    assert!(status.success(), "exit {status}");
+    let registry = std::fs::read_to_string(env.data().join("sessions.json")).expect("registry");
+    assert!(
+        numbers.iter().all(|n| registry.contains(n.as_str())),
+        "all saved"
+    );
+    let devices = env.mock.devices();
+    assert_eq!(devices.len(), COUNT);
+    assert!(
+        devices.iter().all(|d| !d.removed),
+        "a shutdown never logs out"
+    );
+}

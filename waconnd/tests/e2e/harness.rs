@@ -48,10 +48,17 @@ impl Env {
 
     /// [`Env::new`] with extra environment variables for the daemon.
     pub async fn with_vars(args: &[&str], vars: &[(&str, &str)]) -> Self {
+        let mut env = Self::prepare(args, vars).await;
+        env.start().await;
+        env
+    }
+
+    /// mockwa and a directory, the daemon not started yet.
+    pub async fn prepare(args: &[&str], vars: &[(&str, &str)]) -> Self {
         let mock = MockWa::start(Config::default())
             .await
             .expect("start mockwa");
-        let mut env = Self {
+        Self {
             dir: tempfile::tempdir().expect("tempdir"),
             mock,
             daemon: None,
@@ -60,9 +67,7 @@ impl Env {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-        };
-        env.start().await;
-        env
+        }
     }
 
     pub fn data(&self) -> PathBuf {
@@ -114,6 +119,11 @@ impl Env {
 
     /// SIGTERMs the daemon and returns its exit status.
     pub async fn stop(&mut self) -> std::process::ExitStatus {
+        self.stop_within(Duration::from_secs(30)).await
+    }
+
+    /// [`Env::stop`]; panics if the daemon takes longer than `limit`.
+    pub async fn stop_within(&mut self, limit: Duration) -> std::process::ExitStatus {
         let mut child = self.daemon.take().expect("daemon running");
         let pid = child.id().expect("pid").to_string();
         let status = Command::new("kill")
@@ -122,9 +132,9 @@ impl Env {
             .await
             .expect("kill -TERM");
         assert!(status.success());
-        tokio::time::timeout(Duration::from_secs(30), child.wait())
+        tokio::time::timeout(limit, child.wait())
             .await
-            .expect("daemon stops within 30 s of SIGTERM")
+            .unwrap_or_else(|_| panic!("the daemon did not stop within {limit:?} of SIGTERM"))
             .expect("wait")
     }
 
@@ -196,6 +206,11 @@ impl Env {
     /// Pairs `number` as a user would: `wactl pair N --qr text`, the phone
     /// scans the first code, wactl exits 0 once connected.
     pub async fn pair(&self, number: &str) -> String {
+        self.pair_showing(number).await.1
+    }
+
+    /// [`Env::pair`], also returning the QR payload the phone scanned.
+    pub async fn pair_showing(&self, number: &str) -> (String, String) {
         let mut child = Command::new(bin("wactl"))
             .args(["pair", number, "--qr", "text"])
             .env("WACONN_SOCKET", self.socket())
@@ -221,7 +236,7 @@ impl Env {
             .expect("wactl pair exits once connected")
             .expect("wait");
         assert!(status.success(), "wactl pair exited {status}");
-        jid
+        (code, jid)
     }
 
     /// The daemon's log so far.

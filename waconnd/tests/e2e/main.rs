@@ -10,4 +10,7 @@ mod harness;
 mod lifecycle;
 mod schema;
 mod scripts;
+mod secrets;
 mod socket;
+mod storage;
+mod storms;

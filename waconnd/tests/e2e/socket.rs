@@ -128,3 +128,48 @@ async fn a_client_that_says_nothing_is_timed_out_without_blocking_others() {
         "the silent client is dropped after the request timeout"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_of_another_uid_is_refused_before_a_byte_is_read() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    const NOBODY: u32 = 65534;
+    let env = Env::new(&[]).await;
+    if rustix::process::getuid().as_raw() != 0 {
+        eprintln!("skipped: running a client as another uid needs root");
+        return;
+    }
+    // An administrator's mistake opens the way to the socket; the uid check
+    // must still hold. The client runs from a copy anyone may execute.
+    let open = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    open(env.dir.path(), 0o711);
+    open(env.socket().parent().expect("run dir"), 0o711);
+    open(&env.socket(), 0o777);
+    let wactl = env.dir.path().join("wactl");
+    std::fs::copy(crate::harness::bin("wactl"), &wactl).expect("copy wactl");
+    open(&wactl, 0o755);
+
+    let out = std::process::Command::new(&wactl)
+        .args(["status", "--json"])
+        .env("WACONN_SOCKET", env.socket())
+        .uid(NOBODY)
+        .gid(NOBODY)
+        .output()
+        .expect("wactl as nobody");
+    assert!(!out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty(), "nothing answered: {out:?}");
+    crate::harness::until("the refusal is logged", Duration::from_secs(10), || async {
+        env.log()
+            .contains(&format!("refused a client of uid {NOBODY}: only uid 0"))
+    })
+    .await;
+    let out = env.wactl(&["status"]).await;
+    assert!(
+        out.status.success(),
+        "the owner is still served: {}",
+        text(&out)
+    );
+}

@@ -211,12 +211,12 @@ impl Actor {
     }
 
     /// Forgets this number: store, entry, registry on disk.
-    async fn remove(&mut self, why: &str) {
+    async fn remove(&mut self, why: &str) -> Result<(), std::sync::Arc<str>> {
         self.stop_link().await;
         self.delete_store();
         tracing::info!("{}: removed: {why}", self.number());
         self.shared.forget(self.number());
-        self.shared.registry.flush().await;
+        self.shared.registry.flush().await
     }
 
     /// Applies a signal of the current link; older links' are stale.
@@ -407,11 +407,11 @@ impl Actor {
         match self.state() {
             S::Pairing => {
                 let ttl = waconn_proto::duration::format(self.shared.config.pairing_ttl);
-                self.remove(&format!("never paired within {ttl}")).await;
+                let _ = self.remove(&format!("never paired within {ttl}")).await;
                 Flow::Stop
             }
             S::LoggedOut => {
-                self.remove("logged out, and its retention ended").await;
+                let _ = self.remove("logged out, and its retention ended").await;
                 Flow::Stop
             }
             S::Banned | S::Outdated => {

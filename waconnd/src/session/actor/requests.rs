@@ -31,8 +31,8 @@ impl Actor {
                 Flow::Continue
             }
             Command::Drop(reply) => {
-                let message = self.drop_session().await;
-                let _ = reply.send(Ok(message));
+                let result = self.drop_session().await;
+                let _ = reply.send(result);
                 Flow::Stop
             }
             Command::Shutdown(done) => {
@@ -84,7 +84,13 @@ impl Actor {
         let _ = updates.send(PairingUpdate::State(self.record.info.clone()));
         self.watchers.push(updates);
         // On disk before anything slow: a crash now must not lose the number.
-        self.shared.registry.flush().await;
+        if let Err(e) = self.shared.registry.flush().await {
+            self.watchers.pop();
+            return Err(ErrorReply::new(
+                ErrorCode::Internal,
+                format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
+            ));
+        }
         if self.link.is_none() {
             self.set(S::Pairing, "waiting for a QR scan");
             self.start_link().await;
@@ -143,7 +149,7 @@ impl Actor {
         }
     }
 
-    async fn drop_session(&mut self) -> String {
+    async fn drop_session(&mut self) -> Result<String, ErrorReply> {
         let number = self.number().clone();
         let unlinked = match &self.link {
             Some(link) if self.state() == S::Connected => {
@@ -156,8 +162,13 @@ impl Actor {
             self.generation += 1;
             let _ = timeout(STOP_TIMEOUT, link.handle).await;
         }
-        self.remove("dropped by request").await;
-        if unlinked {
+        if let Err(e) = self.remove("dropped by request").await {
+            return Err(ErrorReply::new(
+                ErrorCode::Internal,
+                format!("{number} is dropped, but the registry on disk still lists it: {e}"),
+            ));
+        }
+        Ok(if unlinked {
             format!(
                 "dropped {number}: the device was unlinked from the phone and its credentials deleted"
             )
@@ -167,6 +178,6 @@ impl Actor {
             )
         } else {
             format!("dropped {number}")
-        }
+        })
     }
 }
