@@ -440,6 +440,12 @@ impl MockWa {
         self.shared.stats.snapshot()
     }
 
+    /// Forgets the peak connects per second seen so far, to measure one
+    /// phase (a restart, a mass drop) on its own.
+    pub fn reset_peak(&self) {
+        self.shared.stats.reset_peak();
+    }
+
     /// Stops listening and cuts every connection, as a crash of the server
     /// would; the registry is already on disk if it has a file.
     pub async fn shutdown(self) {

@@ -73,6 +73,11 @@ impl Stats {
         rate.2 = rate.2.max(rate.1);
     }
 
+    /// Starts a new measurement of the peak connects per second.
+    pub fn reset_peak(&self) {
+        *self.rate.lock().unwrap_or_else(|e| e.into_inner()) = (0, 0, 0);
+    }
+
     /// Counts a completed handshake.
     pub fn handshake(&self, pattern: Pattern) {
         bump(match pattern {

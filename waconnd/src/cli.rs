@@ -35,8 +35,9 @@ pub struct Args {
     /// Most connection attempts per second, over all sessions.
     #[arg(long, env = "WACONN_CONNECT_RATE", default_value_t = 50, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub connect_rate: u32,
-    /// A session that received nothing for this long is reconnected.
-    #[arg(long, env = "WACONN_KEEPALIVE_WINDOW", default_value = "60s", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    /// A session that received nothing for this long is reconnected. The
+    /// client pings every 15-30 s, so a live socket always beats 45 s.
+    #[arg(long, env = "WACONN_KEEPALIVE_WINDOW", default_value = "45s", value_parser = parse_duration, value_name = "DURATION", hide = true)]
     pub keepalive_window: Duration,
     /// WhatsApp Web socket URL (test builds only: a mockwa server).
     #[arg(long, env = "WACONN_WA_URL", value_name = "URL")]

@@ -7,6 +7,7 @@
 //! published records → the registry writer and pairing watchers.
 
 pub mod cli;
+mod fdlimit;
 mod fsutil;
 mod limiter;
 mod link;
@@ -29,7 +30,7 @@ pub use cli::{Args, Config};
 pub async fn run(config: Config) -> anyhow::Result<()> {
     // Everything the daemon creates (stores, registry, socket) is private.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
-    raise_open_files_limit();
+    fdlimit::raise();
     // Handlers in place before the socket answers: a SIGTERM sent as soon as
     // the daemon is seen running must still close it gracefully.
     let shutdown = shutdown_signal()?;
@@ -61,26 +62,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Err(e) => anyhow::bail!("stopped without saving the last changes: {e}"),
-    }
-}
-
-/// Each session holds a socket and SQLite files: take every descriptor the
-/// hard limit allows.
-fn raise_open_files_limit() {
-    use rustix::process::{Resource, getrlimit, setrlimit};
-    let limit = getrlimit(Resource::Nofile);
-    if limit.current < limit.maximum {
-        let raised = rustix::process::Rlimit {
-            current: limit.maximum,
-            maximum: limit.maximum,
-        };
-        match setrlimit(Resource::Nofile, raised) {
-            Ok(()) => tracing::debug!("open files limit raised to {:?}", limit.maximum),
-            Err(e) => tracing::warn!(
-                "cannot raise the open files limit from {:?}: {e}",
-                limit.current
-            ),
-        }
     }
 }
 

@@ -46,9 +46,16 @@ pub async fn start(
     signals: SignalSender,
 ) -> anyhow::Result<Link> {
     let path = store.to_str().context("store path is not UTF-8")?;
-    let backend = SqliteStore::new(path)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open credential store `{path}`: {e}"))?;
+    let backend = SqliteStore::new(path).await.map_err(|e| {
+        if crate::fdlimit::exhausted_now() {
+            anyhow::anyhow!(
+                "cannot open credential store `{path}`: {}",
+                crate::fdlimit::explain()
+            )
+        } else {
+            anyhow::anyhow!("cannot open credential store `{path}`: {e}")
+        }
+    })?;
     let mut transport = TokioWebSocketTransportFactory::new();
     if let Some(url) = &settings.url {
         transport = transport.with_url(url);
@@ -120,9 +127,14 @@ impl TransportFactory for LimitedFactory {
         self.limiter.acquire().await;
         let result = self.inner.create_transport().await;
         if let Err(e) = &result {
+            let why = if crate::fdlimit::exhausted(e) {
+                crate::fdlimit::explain()
+            } else {
+                format!("{e:#}")
+            };
             let _ = self.signals.send((
                 self.generation,
-                Signal::AttemptFailed(format!("cannot connect: {e:#}")),
+                Signal::AttemptFailed(format!("cannot connect: {why}")),
             ));
         }
         result

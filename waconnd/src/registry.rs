@@ -30,6 +30,9 @@ type Attempt = (u64, Option<Arc<str>>);
 /// The registry file and its write scheduling.
 pub struct Registry {
     path: PathBuf,
+    /// Held for a whole write: two writers on one temp file would rename
+    /// each other's half-written copy into place.
+    writing: std::sync::Mutex<()>,
     wanted: AtomicU64,
     wake: Notify,
     written: watch::Sender<Attempt>,
@@ -40,6 +43,7 @@ impl Registry {
     pub fn new(data_dir: &Path) -> Self {
         Self {
             path: data_dir.join("sessions.json"),
+            writing: std::sync::Mutex::new(()),
             wanted: AtomicU64::new(0),
             wake: Notify::new(),
             written: watch::channel((0, None)).0,
@@ -137,6 +141,7 @@ impl Registry {
             version: VERSION,
             sessions: records,
         };
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let result = serde_json::to_vec_pretty(&file)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| crate::fsutil::write_atomically(&self.path, &bytes));
@@ -164,6 +169,23 @@ mod tests {
         assert!(registry.load().expect("missing is empty").is_empty());
         let record = Record::new_pairing(Number::parse("15550001111").expect("n"), 1, 2);
         registry.write(vec![record.clone()]).expect("write");
+        assert_eq!(registry.load().expect("load"), vec![record]);
+    }
+
+    #[test]
+    fn concurrent_writes_never_trip_over_each_other() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let registry = Registry::new(dir.path());
+        let record = Record::new_pairing(Number::parse("15550001111").expect("n"), 1, 2);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        registry.write(vec![record.clone()]).expect("write");
+                    }
+                });
+            }
+        });
         assert_eq!(registry.load().expect("load"), vec![record]);
     }
 

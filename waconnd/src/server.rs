@@ -52,6 +52,9 @@ pub fn remove_socket(path: &Path) {
 /// Accepts clients until aborted.
 pub async fn serve(listener: Listener, supervisor: Arc<Supervisor>) {
     let uid = rustix::process::getuid().as_raw();
+    // One descriptor kept in reserve: out of descriptors, it is given up to
+    // accept a client and tell it so, instead of leaving it hanging.
+    let mut spare = std::fs::File::open("/dev/null").ok();
     loop {
         match listener.accept().await {
             Ok(stream) => {
@@ -70,8 +73,18 @@ pub async fn serve(listener: Listener, supervisor: Arc<Supervisor>) {
                     }
                 });
             }
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error()) => {
+                let message = crate::fdlimit::explain();
+                if spare.take().is_some() {
+                    if let Ok(stream) = listener.accept().await {
+                        let _ = error(&mut &stream, ErrorCode::Internal, message).await;
+                    }
+                    spare = std::fs::File::open("/dev/null").ok();
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             Err(e) => {
-                tracing::error!("accept failed: {e}; is the process out of file descriptors?");
+                tracing::error!("accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
@@ -164,10 +177,15 @@ async fn pair(
         Err(e) => return codec::write(&mut tx, &Response::Error(e)).await,
     };
     let mut probe = [0u8; 1];
+    let mut failure = None;
     loop {
         tokio::select! {
             update = updates.recv() => match update {
                 Some(update) => {
+                    if let PairingUpdate::State(info) = &update {
+                        failure = (info.state == waconn_proto::SessionState::Failed)
+                            .then(|| info.reason.clone());
+                    }
                     let last = matches!(update, PairingUpdate::Connected(_));
                     codec::write(&mut tx, &Response::Pairing(update)).await?;
                     if last {
@@ -175,7 +193,10 @@ async fn pair(
                     }
                 }
                 None => {
-                    let message = format!("pairing of {number} ended without a linked device (its deadline passed or it was dropped)");
+                    let message = match failure {
+                        Some(reason) => format!("pairing of {number} failed: {reason}"),
+                        None => format!("pairing of {number} ended without a linked device (its deadline passed or it was dropped)"),
+                    };
                     return error(&mut tx, ErrorCode::PairingFailed, message).await;
                 }
             },

@@ -15,9 +15,28 @@ pub struct Client {
     socket: PathBuf,
 }
 
+/// How long the daemon may take to greet: a daemon that accepts nobody
+/// (stuck, or out of file descriptors) must not hang a script.
+const GREETING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 impl Client {
     /// Connects to the daemon at `socket` and exchanges hellos.
     pub async fn connect(socket: &Path) -> Result<Self, Failure> {
+        tokio::time::timeout(GREETING_TIMEOUT, Self::greet(socket))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Failure::new(
+                    exit::UNREACHABLE,
+                    format!(
+                        "waconnd at `{}` did not answer within {}s; it may be stuck or out of file descriptors: see its log (`journalctl --user -u waconnd`)",
+                        socket.display(),
+                        GREETING_TIMEOUT.as_secs()
+                    ),
+                ))
+            })
+    }
+
+    async fn greet(socket: &Path) -> Result<Self, Failure> {
         let name = socket.to_fs_name::<GenericFilePath>().map_err(|e| {
             Failure::new(
                 exit::USAGE,

@@ -181,3 +181,43 @@ async fn sigterm_with_two_hundred_sessions_exits_within_ten_seconds() {
         "a shutdown never logs out"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn running_out_of_descriptors_is_said_plainly_with_the_limit() {
+    let numbers = ["15550006601", "15550006602", "15550006603"];
+    let mut env = Env::new(&[]).await;
+    futures_util::future::join_all(numbers.map(|n| {
+        let env = &env;
+        async move { env.pair(n).await }
+    }))
+    .await;
+    let pid = env.daemon.as_ref().and_then(|d| d.id()).expect("pid");
+    let in_use = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("fds")
+        .count();
+    env.stop().await;
+
+    // Room for the daemon and not all three sessions.
+    let limit = in_use - 6;
+    env.launcher = vec![
+        "prlimit".into(),
+        format!("--nofile={limit}:{limit}"),
+        "--".into(),
+    ];
+    env.spawn_daemon();
+    // Either a session's reason says it, or, with no descriptor left for
+    // the client, the daemon's answer does; wactl never hangs.
+    let said = format!("out of file descriptors: the limit is {limit}");
+    crate::harness::until(
+        "wactl says the daemon is out of descriptors",
+        Duration::from_secs(60),
+        || async {
+            let out = env.wactl(&["list", "--json"]).await;
+            String::from_utf8_lossy(&out.stdout).contains(&said)
+                || String::from_utf8_lossy(&out.stderr).contains(&said)
+        },
+    )
+    .await;
+    assert!(env.log().contains(&said), "{}", env.log());
+    assert!(env.log().contains("raise LimitNOFILE"), "{}", env.log());
+}

@@ -38,6 +38,8 @@ pub struct Env {
     pub args: Vec<String>,
     /// Extra environment for every daemon start.
     pub vars: Vec<(String, String)>,
+    /// A command the daemon is started through (`prlimit ... --`), if any.
+    pub launcher: Vec<String>,
 }
 
 impl Env {
@@ -67,6 +69,7 @@ impl Env {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            launcher: Vec::new(),
         }
     }
 
@@ -84,12 +87,29 @@ impl Env {
 
     /// Starts the daemon and waits until it answers.
     pub async fn start(&mut self) {
+        self.spawn_daemon();
+        until("the daemon answers", Duration::from_secs(30), || async {
+            self.wactl(&["status"]).await.status.success()
+        })
+        .await;
+    }
+
+    /// Starts the daemon without waiting for it.
+    pub fn spawn_daemon(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.path().join("waconnd.log"))
             .expect("log file");
-        let child = Command::new(bin("waconnd"))
+        let mut command = match self.launcher.split_first() {
+            Some((first, rest)) => {
+                let mut command = Command::new(first);
+                command.args(rest).arg(bin("waconnd"));
+                command
+            }
+            None => Command::new(bin("waconnd")),
+        };
+        let child = command
             .arg("--data-dir")
             .arg(self.data())
             .arg("--socket")
@@ -105,10 +125,6 @@ impl Env {
             .spawn()
             .expect("spawn waconnd");
         self.daemon = Some(child);
-        until("the daemon answers", Duration::from_secs(30), || async {
-            self.wactl(&["status"]).await.status.success()
-        })
-        .await;
     }
 
     /// SIGKILLs the daemon.

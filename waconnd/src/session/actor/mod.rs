@@ -159,6 +159,10 @@ impl Actor {
         } else {
             self.watchers
                 .retain(|w| w.send(PairingUpdate::State(info.clone())).is_ok());
+            if to == S::Failed {
+                // Nothing more will come of this pairing without a person.
+                self.watchers.clear();
+            }
         }
     }
 
