@@ -1,9 +1,9 @@
 //! One rate limit for every connection attempt of every session, so a
 //! restart or a network blip never dogpiles the server.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 /// The slots of one second span this much more than a second, so that the
@@ -11,10 +11,12 @@ use tokio::time::Instant;
 /// the server counts them.
 const JITTER_MARGIN: Duration = Duration::from_millis(50);
 
-/// Hands out evenly spaced connection slots.
+/// Lets connection attempts through one at a time, in arrival order, an
+/// interval apart; a daemon that stalled (a busy machine) never makes up
+/// for lost time in a burst.
 pub struct ConnectLimiter {
     interval: Duration,
-    next: Mutex<Option<Instant>>,
+    last: Mutex<Option<Instant>>,
 }
 
 impl ConnectLimiter {
@@ -23,20 +25,31 @@ impl ConnectLimiter {
     pub fn new(per_second: u32) -> Self {
         Self {
             interval: (Duration::from_secs(1) + JITTER_MARGIN) / per_second.max(1),
-            next: Mutex::new(None),
+            last: Mutex::new(None),
         }
     }
 
-    /// Waits for the next free slot.
+    /// Waits for this attempt's turn. The queue is fair (first come, first
+    /// served); an attempt given up while waiting leaves its place.
     pub async fn acquire(&self) {
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + self.interval);
-            slot
+        let mut last = self.last.lock().await;
+        let slot = match *last {
+            Some(previous) => {
+                let slot = previous + self.interval;
+                tokio::time::sleep_until(slot).await;
+                // A wake a little late keeps the schedule (no drift); one
+                // later than a whole interval means the process stalled, and
+                // the schedule restarts from now instead of catching up.
+                let woke = Instant::now();
+                if woke > slot + self.interval {
+                    woke
+                } else {
+                    slot
+                }
+            }
+            None => Instant::now(),
         };
-        tokio::time::sleep_until(slot).await;
+        *last = Some(slot);
     }
 }
 
@@ -52,5 +65,34 @@ mod tests {
             limiter.acquire().await;
         }
         assert_eq!(start.elapsed(), Duration::from_millis(2100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_process_does_not_catch_up_in_a_burst() {
+        let limiter = std::sync::Arc::new(ConnectLimiter::new(10));
+        let (went, mut times) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..20 {
+            let (limiter, went) = (limiter.clone(), went.clone());
+            tokio::spawn(async move {
+                limiter.acquire().await;
+                let _ = went.send(Instant::now());
+            });
+        }
+        tokio::task::yield_now().await;
+        // The clock jumps a second with nobody polled: a stalled process.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        drop(went);
+        let mut all = Vec::new();
+        while let Some(t) = times.recv().await {
+            all.push(t);
+        }
+        assert_eq!(all.len(), 20);
+        for pair in all.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= Duration::from_millis(105),
+                "two attempts {:?} apart",
+                pair[1] - pair[0]
+            );
+        }
     }
 }

@@ -22,6 +22,8 @@ use SessionState as S;
 
 /// How often the actor checks its client (readiness, last data).
 const POLL: Duration = Duration::from_secs(1);
+/// How often a CONNECTED session checks its client.
+const POLL_CONNECTED: Duration = Duration::from_secs(5);
 /// How long a graceful stop of a client may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for a client's socket or login before acting on it.
@@ -102,8 +104,7 @@ impl Actor {
         if connect {
             self.start_link().await;
         }
-        let mut poll = tokio::time::interval(POLL);
-        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_poll = Instant::now() + POLL;
         loop {
             let wake = self.next_timer();
             let flow = tokio::select! {
@@ -119,8 +120,9 @@ impl Actor {
                     None => Flow::Stop,
                 },
                 () = link_end(&mut self.link) => self.link_ended().await,
-                _ = poll.tick() => {
+                () = sleep_until(next_poll) => {
                     self.poll().await;
+                    next_poll = Instant::now() + self.poll_every();
                     Flow::Continue
                 }
                 () = async { sleep_until(wake.unwrap_or_else(Instant::now)).await }, if wake.is_some() => self.timer().await,
@@ -360,6 +362,16 @@ impl Actor {
             _ => self.set(S::Failed, "the client stopped on its own"),
         }
         Flow::Continue
+    }
+
+    /// A healthy session is checked less often: at ten thousand sessions the
+    /// checks are most of an idle daemon's work.
+    fn poll_every(&self) -> Duration {
+        if self.state() == S::Connected {
+            POLL_CONNECTED
+        } else {
+            POLL
+        }
     }
 
     /// Checks the client: readiness and silence, which events alone miss.
