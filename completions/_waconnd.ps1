@@ -27,7 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'waconnd' -ScriptBlock {
             [CompletionResult]::new('--logged-out-retention', '--logged-out-retention', [CompletionResultType]::ParameterName, 'How long a logged-out number stays listed so scripts notice')
             [CompletionResult]::new('--max-backoff', '--max-backoff', [CompletionResultType]::ParameterName, 'Longest wait between reconnect attempts')
             [CompletionResult]::new('--connect-rate', '--connect-rate', [CompletionResultType]::ParameterName, 'Most connection attempts per second, over all sessions')
-            [CompletionResult]::new('--keepalive-window', '--keepalive-window', [CompletionResultType]::ParameterName, 'A session that received nothing for this long is reconnected')
+            [CompletionResult]::new('--keepalive-window', '--keepalive-window', [CompletionResultType]::ParameterName, 'A session that received nothing for this long is reconnected. The client pings every 15-30 s, so a live socket always beats 45 s')
             [CompletionResult]::new('--wa-url', '--wa-url', [CompletionResultType]::ParameterName, 'WhatsApp Web socket URL (test builds only: a mockwa server)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')

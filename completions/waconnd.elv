@@ -24,7 +24,7 @@ set edit:completion:arg-completer[waconnd] = {|@words|
             cand --logged-out-retention 'How long a logged-out number stays listed so scripts notice'
             cand --max-backoff 'Longest wait between reconnect attempts'
             cand --connect-rate 'Most connection attempts per second, over all sessions'
-            cand --keepalive-window 'A session that received nothing for this long is reconnected'
+            cand --keepalive-window 'A session that received nothing for this long is reconnected. The client pings every 15-30 s, so a live socket always beats 45 s'
             cand --wa-url 'WhatsApp Web socket URL (test builds only: a mockwa server)'
             cand -v 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
             cand --verbose 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'

@@ -31,6 +31,48 @@ fn limit() -> Option<u64> {
     rustix::process::getrlimit(rustix::process::Resource::Nofile).current
 }
 
+/// Descriptors the daemon needs besides its sessions (runtime, clients,
+/// registry writes).
+const BASE: u64 = 64;
+
+/// Descriptors kept free for clients and registry writes: a new session
+/// is not started into them.
+const RESERVE: u64 = 16;
+
+/// Whether one more session fits under the limit with the reserve left
+/// free. Descriptors are handed out lowest first, so the number at
+/// `limit - RESERVE - PER_SESSION` is free only while the process holds
+/// fewer than that: one `fcntl`, however many are open.
+pub fn room_for_session() -> bool {
+    let Some(limit) = limit() else { return true };
+    let Some(probe) = limit.checked_sub(RESERVE + PER_SESSION) else {
+        return false;
+    };
+    let Ok(probe) = i32::try_from(probe) else {
+        return true;
+    };
+    // One probe at a time: two at once would see each other's copy.
+    static PROBING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _probing = PROBING.lock().unwrap_or_else(|e| e.into_inner());
+    let Ok(null) = std::fs::File::open("/dev/null") else {
+        return false;
+    };
+    rustix::io::fcntl_dupfd_cloexec(&null, probe)
+        .is_ok_and(|fd| std::os::fd::AsRawFd::as_raw_fd(&fd) == probe)
+}
+
+/// Warns at start when `sessions` cannot all fit under the limit.
+pub fn check_capacity(sessions: usize) {
+    let Some(limit) = limit() else { return };
+    let needed = sessions as u64 * PER_SESSION + BASE;
+    if needed > limit {
+        tracing::warn!(
+            "{sessions} session(s) need about {needed} file descriptors but the limit is {limit}: about {} will fit; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`)",
+            limit.saturating_sub(BASE) / PER_SESSION
+        );
+    }
+}
+
 /// Whether `error`, or anything it wraps, is "too many open files".
 pub fn exhausted(error: &anyhow::Error) -> bool {
     error.chain().any(|e| {

@@ -46,6 +46,9 @@ pub async fn start(
     signals: SignalSender,
 ) -> anyhow::Result<Link> {
     let path = store.to_str().context("store path is not UTF-8")?;
+    if !crate::fdlimit::room_for_session() {
+        anyhow::bail!("{}", crate::fdlimit::explain());
+    }
     let backend = SqliteStore::new(path).await.map_err(|e| {
         if crate::fdlimit::exhausted_now() {
             anyhow::anyhow!(

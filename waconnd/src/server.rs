@@ -56,6 +56,9 @@ pub async fn serve(listener: Listener, supervisor: Arc<Supervisor>) {
     // accept a client and tell it so, instead of leaving it hanging.
     let mut spare = std::fs::File::open("/dev/null").ok();
     loop {
+        if spare.is_none() {
+            spare = std::fs::File::open("/dev/null").ok();
+        }
         match listener.accept().await {
             Ok(stream) => {
                 let peer = stream.peer_creds().ok().and_then(|c| c.euid());
@@ -75,11 +78,10 @@ pub async fn serve(listener: Listener, supervisor: Arc<Supervisor>) {
             }
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error()) => {
                 let message = crate::fdlimit::explain();
-                if spare.take().is_some() {
-                    if let Ok(stream) = listener.accept().await {
-                        let _ = error(&mut &stream, ErrorCode::Internal, message).await;
-                    }
-                    spare = std::fs::File::open("/dev/null").ok();
+                if spare.take().is_some()
+                    && let Ok(stream) = listener.accept().await
+                {
+                    let _ = error(&mut &stream, ErrorCode::Internal, message).await;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }

@@ -91,11 +91,19 @@ impl Supervisor {
             let handle = session::spawn(Arc::clone(&shared), record, true);
             shared.lock().insert(number, handle);
         }
+        const NAMED: usize = 20;
+        let more = restored.len().saturating_sub(NAMED);
         tracing::info!(
-            "restored {} session(s): [{}]",
+            "restored {} session(s): [{}]{}",
             restored.len(),
-            restored.join(", ")
+            restored[..restored.len().min(NAMED)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         );
+        crate::fdlimit::check_capacity(restored.len());
         let writer = Arc::clone(&shared);
         tokio::spawn(async move { writer.registry.writer(|| writer.snapshot()).await });
         // A failure is logged and retried; the sessions run meanwhile.

@@ -219,5 +219,12 @@ async fn running_out_of_descriptors_is_said_plainly_with_the_limit() {
     )
     .await;
     assert!(env.log().contains(&said), "{}", env.log());
+    assert!(
+        env.log().contains(&format!(
+            "3 session(s) need about 76 file descriptors but the limit is {limit}"
+        )),
+        "warned at start: {}",
+        env.log()
+    );
     assert!(env.log().contains("raise LimitNOFILE"), "{}", env.log());
 }
