@@ -11,6 +11,9 @@ use tokio::time::Instant;
 /// the server counts them.
 const JITTER_MARGIN: Duration = Duration::from_millis(50);
 
+/// How late tokio's timer may fire (it rounds up to the millisecond).
+const TIMER_SLACK: Duration = Duration::from_millis(1);
+
 /// Lets connection attempts through one at a time, in arrival order, an
 /// interval apart; a daemon that stalled (a busy machine) never makes up
 /// for lost time in a burst.
@@ -29,27 +32,19 @@ impl ConnectLimiter {
         }
     }
 
-    /// Waits for this attempt's turn. The queue is fair (first come, first
-    /// served); an attempt given up while waiting leaves its place.
+    /// Waits for this attempt's turn: at least an interval after the
+    /// previous attempt actually went, so a late wake-up (a busy machine)
+    /// never lets the next one follow closely. The queue is fair (first
+    /// come, first served); an attempt given up while waiting leaves its
+    /// place.
     pub async fn acquire(&self) {
         let mut last = self.last.lock().await;
-        let slot = match *last {
-            Some(previous) => {
-                let slot = previous + self.interval;
-                tokio::time::sleep_until(slot).await;
-                // A wake a little late keeps the schedule (no drift); one
-                // later than a whole interval means the process stalled, and
-                // the schedule restarts from now instead of catching up.
-                let woke = Instant::now();
-                if woke > slot + self.interval {
-                    woke
-                } else {
-                    slot
-                }
-            }
-            None => Instant::now(),
-        };
-        *last = Some(slot);
+        if let Some(previous) = *last {
+            // The timer rounds up to the next millisecond; aim just before.
+            let slot = previous + self.interval.saturating_sub(TIMER_SLACK);
+            tokio::time::sleep_until(slot).await;
+        }
+        *last = Some(Instant::now());
     }
 }
 
@@ -64,7 +59,7 @@ mod tests {
         for _ in 0..21 {
             limiter.acquire().await;
         }
-        assert_eq!(start.elapsed(), Duration::from_millis(2100));
+        assert_eq!(start.elapsed(), Duration::from_millis(2080));
     }
 
     #[tokio::test(start_paused = true)]
@@ -89,7 +84,7 @@ mod tests {
         assert_eq!(all.len(), 20);
         for pair in all.windows(2) {
             assert!(
-                pair[1] - pair[0] >= Duration::from_millis(105),
+                pair[1] - pair[0] >= Duration::from_millis(104),
                 "two attempts {:?} apart",
                 pair[1] - pair[0]
             );
