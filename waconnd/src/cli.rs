@@ -128,9 +128,17 @@ Stop accepting requests, close every session gracefully (never logging out), sav
 "#,
     ),
     (
+        "LIMITS",
+        r#"
+Each session holds four file descriptors (its socket, its store's database, WAL and index). The daemon raises its soft limit to the hard one at start, warns when the restored sessions will not fit, keeps the last 16 descriptors for clients and registry writes, and a session that finds no room says \fBout of file descriptors: the limit is N\fR in its reason and the log. Raise \fBLimitNOFILE\fR (or the hard \fBulimit \-n\fR) to four per number plus 100.
+.PP
+A registry that cannot be written (disk full, read\-only) fails \fBwactl pair\fR and \fBwactl drop\fR with the reason, leaves the previous registry in place and is retried every 2 s.
+"#,
+    ),
+    (
         "EXIT STATUS",
         r#"
-0 after a clean shutdown; 1 when it cannot start (data directory locked by another daemon, socket in use, unsafe socket directory, bad option).
+0 after a clean shutdown; 1 when it cannot start (data directory locked by another daemon or read\-only, socket in use, unsafe socket directory, bad option), or when the registry could not be saved at shutdown.
 "#,
     ),
     (
