@@ -38,12 +38,14 @@ pub struct Link {
     pub client: Arc<Client>,
 }
 
-/// Opens the store at `store` and starts a client on it.
+/// Opens the store at `store` and starts a client on it. `prepaid`: the
+/// caller already waited for its turn, so the first attempt goes at once.
 pub async fn start(
     settings: &LinkSettings,
     store: &Path,
     generation: u64,
     signals: SignalSender,
+    prepaid: bool,
 ) -> anyhow::Result<Link> {
     let path = store.to_str().context("store path is not UTF-8")?;
     if !crate::fdlimit::room_for_session() {
@@ -68,6 +70,7 @@ pub async fn start(
         limiter: Arc::clone(&settings.limiter),
         signals: signals.clone(),
         generation,
+        prepaid: std::sync::atomic::AtomicBool::new(prepaid),
     };
     let builder = Bot::builder()
         .with_backend(backend)
@@ -116,6 +119,8 @@ struct LimitedFactory {
     limiter: Arc<ConnectLimiter>,
     signals: SignalSender,
     generation: u64,
+    /// The first attempt's turn was taken before the client existed.
+    prepaid: std::sync::atomic::AtomicBool,
 }
 
 #[whatsapp_rust::async_trait]
@@ -127,7 +132,12 @@ impl TransportFactory for LimitedFactory {
         whatsapp_rust::async_channel::Receiver<TransportEvent>,
     )> {
         let _ = self.signals.send((self.generation, Signal::Attempt));
-        self.limiter.acquire().await;
+        if !self
+            .prepaid
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.limiter.acquire().await;
+        }
         let result = self.inner.create_transport().await;
         if let Err(e) = &result {
             let why = if crate::fdlimit::exhausted(e) {

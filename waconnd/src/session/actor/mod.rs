@@ -2,6 +2,7 @@
 //! signals into states, and applies the policy (rebuild, park, delete).
 
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +51,7 @@ pub fn spawn(shared: Arc<Supervisor>, record: Record, connect: bool) -> SessionH
         watchers: Vec::new(),
         qr: None,
         wipe_store: false,
+        turn: None,
     };
     tokio::spawn(actor.run(connect));
     SessionHandle {
@@ -76,6 +78,19 @@ struct Actor {
     /// The store holds another number's credentials: delete it when the
     /// client stops.
     wipe_store: bool,
+    /// Waiting for a turn to connect, outside the client: a long queue at
+    /// start must not run into the client's 20 s transport timeout.
+    turn: Option<Turn>,
+}
+
+/// A place in the connect queue.
+type Turn = Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+async fn turn_taken(turn: &mut Option<Turn>) {
+    match turn {
+        Some(turn) => turn.as_mut().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Whether the actor goes on.
@@ -102,7 +117,7 @@ impl Actor {
 
     async fn run(mut self, connect: bool) {
         if connect {
-            self.start_link().await;
+            self.turn = Some(Box::pin(self.shared.link.limiter.turn()));
         }
         let mut next_poll = Instant::now() + POLL;
         loop {
@@ -120,6 +135,11 @@ impl Actor {
                     None => Flow::Stop,
                 },
                 () = link_end(&mut self.link) => self.link_ended().await,
+                () = turn_taken(&mut self.turn) => {
+                    self.turn = None;
+                    self.open_link(true).await;
+                    Flow::Continue
+                }
                 () = sleep_until(next_poll) => {
                     self.poll().await;
                     next_poll = Instant::now() + self.poll_every();
@@ -177,12 +197,19 @@ impl Actor {
     }
 
     async fn start_link(&mut self) {
+        self.open_link(false).await;
+    }
+
+    /// Starts a client; `prepaid` when this session already had its turn.
+    async fn open_link(&mut self, prepaid: bool) {
+        self.turn = None;
         self.generation += 1;
         match link::start(
             &self.shared.link,
             &self.store,
             self.generation,
             self.signals.clone(),
+            prepaid,
         )
         .await
         {
