@@ -5,13 +5,21 @@ use crate::scenario::Measured;
 /// The connect rate a default daemon keeps to.
 const DEFAULT_RATE: u64 = 50;
 
-/// A target for `n`, where the design sets one.
-fn target(n: usize, at_1000: &str, at_10000: &str) -> String {
-    match n {
-        1000 => at_1000.into(),
-        10000 => at_10000.into(),
-        _ => "—".into(),
-    }
+/// The design's target at 1,000 and 10,000 numbers (`value` must stay
+/// below it), judged; a dash for other N.
+fn scaled(
+    n: usize,
+    value: f64,
+    at_1000: f64,
+    at_10000: f64,
+    show: impl Fn(f64) -> String,
+) -> String {
+    let target = match n {
+        1000 => at_1000,
+        10000 => at_10000,
+        _ => return "—".into(),
+    };
+    format!("≤ {} ({})", show(target), verdict(value <= target))
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -42,11 +50,8 @@ pub fn table(m: &Measured) -> String {
         format!("{:.1} MiB", m.rss_all_kib as f64 / 1024.0),
         "—".into(),
     );
-    let start_target = match n {
-        1000 => format!("≤ 60 s ({})", verdict(m.start_secs <= 60.0)),
-        10000 => format!("≤ 300 s ({})", verdict(m.start_secs <= 300.0)),
-        _ => "—".into(),
-    };
+    let secs = |t: f64| format!("{t:.0} s");
+    let start_target = scaled(n, m.start_secs, 60.0, 300.0, secs);
     row(
         "start to all CONNECTED (default settings)",
         format!("{:.1} s", m.start_secs),
@@ -60,11 +65,7 @@ pub fn table(m: &Measured) -> String {
             verdict(m.start_peak <= DEFAULT_RATE)
         ),
     );
-    let drop_target = match n {
-        1000 => format!("≤ 30 s ({})", verdict(m.drop_secs <= 30.0)),
-        10000 => format!("≤ 300 s ({})", verdict(m.drop_secs <= 300.0)),
-        _ => "—".into(),
-    };
+    let drop_target = scaled(n, m.drop_secs, 30.0, 300.0, secs);
     row(
         "all back after mockwa drops every socket",
         format!("{:.1} s", m.drop_secs),
@@ -78,21 +79,13 @@ pub fn table(m: &Measured) -> String {
             verdict(m.drop_peak <= DEFAULT_RATE)
         ),
     );
-    let cpu_target = match n {
-        1000 => format!("< 5% ({})", verdict(m.idle_cpu_percent < 5.0)),
-        10000 => format!("< 25% ({})", verdict(m.idle_cpu_percent < 25.0)),
-        _ => "—".into(),
-    };
+    let cpu_target = scaled(n, m.idle_cpu_percent, 5.0, 25.0, |t| format!("{t:.0}%"));
     row(
         &format!("daemon CPU while idle ({:.0} s)", m.idle_secs),
         format!("{:.2}% of a core", m.idle_cpu_percent),
         cpu_target,
     );
-    let list_target = match n {
-        1000 => format!("< 20 ms ({})", verdict(m.list.median_ms < 20.0)),
-        10000 => format!("< 100 ms ({})", verdict(m.list.median_ms < 100.0)),
-        _ => "—".into(),
-    };
+    let list_target = scaled(n, m.list.median_ms, 20.0, 100.0, |t| format!("{t:.0} ms"));
     row(
         "`wactl list --json`, median / p99 of 100",
         format!("{:.1} / {:.1} ms", m.list.median_ms, m.list.p99_ms),
@@ -101,7 +94,7 @@ pub fn table(m: &Measured) -> String {
     row(
         "`wactl status N`, median / p99 of 100",
         format!("{:.1} / {:.1} ms", m.status.median_ms, m.status.p99_ms),
-        target(n, "—", "—"),
+        "—".into(),
     );
     let fds = m.fds_per_session();
     row(

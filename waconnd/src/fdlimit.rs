@@ -73,12 +73,15 @@ pub fn check_capacity(sessions: usize) {
     }
 }
 
+/// Whether `error` is the process's "too many open files" (EMFILE).
+pub fn is_emfile(error: &std::io::Error) -> bool {
+    error.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error())
+}
+
 /// Whether `error`, or anything it wraps, is "too many open files".
 pub fn exhausted(error: &anyhow::Error) -> bool {
     error.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::raw_os_error)
-            .is_some_and(|code| code == rustix::io::Errno::MFILE.raw_os_error())
+        e.downcast_ref::<std::io::Error>().is_some_and(is_emfile)
             || e.to_string().contains("Too many open files")
     })
 }
@@ -86,8 +89,7 @@ pub fn exhausted(error: &anyhow::Error) -> bool {
 /// Whether the process cannot open one more file right now (for errors
 /// that lost their OS code on the way, as SQLite's do).
 pub fn exhausted_now() -> bool {
-    std::fs::File::open("/dev/null")
-        .is_err_and(|e| e.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error()))
+    std::fs::File::open("/dev/null").is_err_and(|e| is_emfile(&e))
 }
 
 /// Says what ran out and how to fix it; logged at most once a minute.

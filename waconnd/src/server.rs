@@ -76,7 +76,7 @@ pub async fn serve(listener: Listener, supervisor: Arc<Supervisor>) {
                     }
                 });
             }
-            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error()) => {
+            Err(e) if crate::fdlimit::is_emfile(&e) => {
                 let message = crate::fdlimit::explain();
                 if spare.take().is_some()
                     && let Ok(stream) = listener.accept().await
