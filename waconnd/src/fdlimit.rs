@@ -3,9 +3,10 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-/// What each session holds: a socket, the store's database, its WAL and its
-/// shared-memory index.
-pub const PER_SESSION: u64 = 4;
+/// What each session holds for good: its socket. Its store's files are
+/// open only while in use, at most [`crate::store::OPEN_FILES`] of them
+/// for all sessions together.
+pub const PER_SESSION: u64 = 1;
 
 /// Raises the soft limit on open files to the hard limit.
 pub fn raise() {
@@ -31,21 +32,23 @@ fn limit() -> Option<u64> {
     rustix::process::getrlimit(rustix::process::Resource::Nofile).current
 }
 
-/// Descriptors the daemon needs besides its sessions (runtime, clients,
-/// registry writes).
-const BASE: u64 = 64;
+/// Descriptors the daemon needs besides its sessions: runtime, clients,
+/// registry writes, and the store files open at a time.
+const BASE: u64 = 64 + crate::store::OPEN_FILES as u64;
 
 /// Descriptors kept free for clients and registry writes: a new session
 /// is not started into them.
 const RESERVE: u64 = 16;
 
-/// Whether one more session fits under the limit with the reserve left
-/// free. Descriptors are handed out lowest first, so the number at
-/// `limit - RESERVE - PER_SESSION` is free only while the process holds
-/// fewer than that: one `fcntl`, however many are open.
+/// Whether one more session fits under the limit with the reserve and
+/// room for the open store files left free. Descriptors are handed out
+/// lowest first, so the number at `limit - RESERVE - OPEN_FILES -
+/// PER_SESSION` is free only while the process holds fewer than that: one
+/// `fcntl`, however many are open.
 pub fn room_for_session() -> bool {
     let Some(limit) = limit() else { return true };
-    let Some(probe) = limit.checked_sub(RESERVE + PER_SESSION) else {
+    let kept = RESERVE + crate::store::OPEN_FILES as u64 + PER_SESSION;
+    let Some(probe) = limit.checked_sub(kept) else {
         return false;
     };
     let Ok(probe) = i32::try_from(probe) else {
@@ -96,7 +99,8 @@ pub fn exhausted_now() -> bool {
 pub fn explain() -> String {
     let limit = limit().map_or("unlimited".to_owned(), |l| l.to_string());
     let message = format!(
-        "out of file descriptors: the limit is {limit} and each session needs up to {PER_SESSION}; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`), then restart waconnd or run `wactl reconnect`"
+        "out of file descriptors: the limit is {limit} and each session needs {PER_SESSION} and the stores up to {} more; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`), then restart waconnd or run `wactl reconnect`",
+        crate::store::OPEN_FILES
     );
     static LAST: AtomicI64 = AtomicI64::new(0);
     let now = crate::time::now_ms();

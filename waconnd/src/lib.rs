@@ -16,6 +16,9 @@ mod notify;
 mod registry;
 mod server;
 mod session;
+// SQLite's file layer is a C interface: its callbacks are `unsafe` by nature.
+#[allow(unsafe_code)]
+mod store;
 mod supervisor;
 mod time;
 

@@ -10,7 +10,6 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 use whatsapp_rust::Client;
 use whatsapp_rust::bot::{Bot, BotHandle};
-use whatsapp_rust::store::SqliteStore;
 use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 use whatsapp_rust::wacore::net::{Transport, TransportEvent, TransportFactory};
 use whatsapp_rust::wacore::types::events::{Event, EventHandler};
@@ -47,11 +46,11 @@ pub async fn start(
     signals: SignalSender,
     prepaid: bool,
 ) -> anyhow::Result<Link> {
-    let path = store.to_str().context("store path is not UTF-8")?;
     if !crate::fdlimit::room_for_session() {
         anyhow::bail!("{}", crate::fdlimit::explain());
     }
-    let backend = SqliteStore::new(path).await.map_err(|e| {
+    let backend = crate::store::open(store).await.map_err(|e| {
+        let path = store.display();
         if crate::fdlimit::exhausted_now() {
             anyhow::anyhow!(
                 "cannot open credential store `{path}`: {}",
@@ -99,10 +98,9 @@ pub async fn start(
 /// The JID of the device paired in the store at `store`, if any. Opens the
 /// store without connecting.
 pub async fn paired_jid(store: &Path) -> anyhow::Result<Option<String>> {
-    let path = store.to_str().context("store path is not UTF-8")?;
-    let backend = SqliteStore::new(path)
+    let backend = crate::store::open(store)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open credential store `{path}`: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot open credential store `{}`: {e}", store.display()))?;
     let bot = Bot::builder()
         .with_backend(backend)
         .skip_history_sync()

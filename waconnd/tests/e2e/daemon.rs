@@ -197,7 +197,7 @@ async fn running_out_of_descriptors_is_said_plainly_with_the_limit() {
         .count();
     env.stop().await;
 
-    // Room for the daemon and not all three sessions.
+    // Room for the daemon, not for its sessions and their store files.
     let limit = in_use - 6;
     env.launcher = vec![
         "prlimit".into(),
@@ -221,7 +221,7 @@ async fn running_out_of_descriptors_is_said_plainly_with_the_limit() {
     assert!(env.log().contains(&said), "{}", env.log());
     assert!(
         env.log().contains(&format!(
-            "3 session(s) need about 76 file descriptors but the limit is {limit}"
+            "3 session(s) need about 195 file descriptors but the limit is {limit}"
         )),
         "warned at start: {}",
         env.log()
