@@ -74,10 +74,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The files of the SQLite store at `store`: the database, its WAL and its
-/// shared-memory index.
-pub fn store_files(store: &Path) -> [std::path::PathBuf; 3] {
-    ["", "-wal", "-shm"].map(|suffix| {
+/// The files of the SQLite store at `store`: the database, the rollback
+/// journal a write in progress leaves, and the WAL and its index of stores
+/// written by earlier releases.
+pub fn store_files(store: &Path) -> [std::path::PathBuf; 4] {
+    ["", "-journal", "-wal", "-shm"].map(|suffix| {
         let mut path = store.as_os_str().to_owned();
         path.push(suffix);
         path.into()

@@ -32,15 +32,6 @@ impl ConnectLimiter {
         }
     }
 
-    /// [`ConnectLimiter::acquire`] as a future that owns the limiter, to be
-    /// awaited outside the client (whose transport times out after 20 s).
-    pub fn turn(
-        self: &std::sync::Arc<Self>,
-    ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let limiter = std::sync::Arc::clone(self);
-        async move { limiter.acquire().await }
-    }
-
     /// Waits for this attempt's turn: at least an interval after the
     /// previous attempt actually went, so a late wake-up (a busy machine)
     /// never lets the next one follow closely. The queue is fair (first

@@ -37,15 +37,35 @@ pub struct Link {
     pub client: Arc<Client>,
 }
 
-/// Opens the store at `store` and starts a client on it. `prepaid`: the
-/// caller already waited for its turn, so the first attempt goes at once.
-pub async fn start(
+/// A client built on its store, not yet connecting.
+pub struct Ready {
+    bot: Bot,
+    client: Arc<Client>,
+}
+
+impl Ready {
+    /// Starts the client; one built `once` makes its attempt at once.
+    pub fn run(self) -> Link {
+        Link {
+            handle: self.bot.spawn(),
+            client: self.client,
+        }
+    }
+}
+
+/// Opens the store at `store` and builds a client on it. `once`: the
+/// caller takes this attempt's turn between building and running it, so
+/// that the attempt follows the turn at once (the rate the server sees is
+/// the limiter's); the client makes only this one attempt, and when it
+/// fails or its connection ends the client stops and the caller decides on
+/// the next.
+pub async fn build(
     settings: &LinkSettings,
     store: &Path,
     generation: u64,
     signals: SignalSender,
-    prepaid: bool,
-) -> anyhow::Result<Link> {
+    once: bool,
+) -> anyhow::Result<Ready> {
     if !crate::fdlimit::room_for_session() {
         anyhow::bail!("{}", crate::fdlimit::explain());
     }
@@ -69,7 +89,7 @@ pub async fn start(
         limiter: Arc::clone(&settings.limiter),
         signals: signals.clone(),
         generation,
-        prepaid: std::sync::atomic::AtomicBool::new(prepaid),
+        prepaid: std::sync::atomic::AtomicBool::new(once),
     };
     let builder = Bot::builder()
         .with_backend(backend)
@@ -83,16 +103,18 @@ pub async fn start(
         .await
         .context("cannot build the WhatsApp client")?;
     let client = bot.client();
+    if once {
+        client
+            .enable_auto_reconnect
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
     client
         .subscribe_handler(Arc::new(Forwarder {
             signals,
             generation,
         }))
         .detach();
-    Ok(Link {
-        handle: bot.spawn(),
-        client,
-    })
+    Ok(Ready { bot, client })
 }
 
 /// The JID of the device paired in the store at `store`, if any. Opens the

@@ -2,6 +2,7 @@
 //! and the handle the supervisor keeps to talk to it.
 
 mod actor;
+mod backoff;
 pub mod record;
 pub mod signal;
 

@@ -10,8 +10,7 @@ const N: &str = "15550002222";
 async fn a_dropped_socket_is_recovered_without_anyone_acting() {
     let env = Env::new(&[]).await;
     env.pair(N).await;
-    assert_eq!(env.mock.drop_connections(Some(N)), 1);
-    env.wait_state(N, "CONNECTED", CONNECT).await;
+    env.drop_and_reconnect(N).await;
     let status = env.json(&["status", N]).await;
     assert!(status["disconnectedAt"].as_i64().is_some(), "{status}");
     assert!(status["connectedAt"].as_i64() > status["disconnectedAt"].as_i64());

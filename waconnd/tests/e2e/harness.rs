@@ -219,6 +219,26 @@ impl Env {
         .await;
     }
 
+    /// Cuts `number`'s socket at mockwa and waits until it is CONNECTED on
+    /// a new connection (not still on the old one, before the daemon
+    /// noticed the cut).
+    pub async fn drop_and_reconnect(&self, number: &str) {
+        let connected_at =
+            || async { self.json(&["status", number]).await["connectedAt"].as_i64() };
+        let before = connected_at().await;
+        assert_eq!(
+            self.mock.drop_connections(Some(number)),
+            1,
+            "{number} had no socket"
+        );
+        until(
+            &format!("{number} on a new connection"),
+            CONNECT,
+            || async { self.state(number).await == "CONNECTED" && connected_at().await > before },
+        )
+        .await;
+    }
+
     /// Pairs `number` as a user would: `wactl pair N --qr text`, the phone
     /// scans the first code, wactl exits 0 once connected.
     pub async fn pair(&self, number: &str) -> String {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::harness::{CONNECT, Env};
+use crate::harness::Env;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -141,8 +141,7 @@ async fn json_output_matches_the_documented_contract() {
     let env = Env::new(&[]).await;
     let mut events = env.spawn_wactl(&["events", "--json"]);
     env.pair(N).await;
-    env.mock.drop_connections(Some(N));
-    env.wait_state(N, "CONNECTED", CONNECT).await;
+    env.drop_and_reconnect(N).await;
 
     let status: Status = parse("status", env.json(&["status", N]).await);
     assert!(status.ready && status.state == "CONNECTED");

@@ -81,8 +81,7 @@ async fn events_follow_pair_drop_reconnect_and_logout_in_order() {
     let mut events = env.spawn_wactl(&["events", "--json"]);
     let mut lines = tokio::io::BufReader::new(events.stdout.take().expect("stdout")).lines();
     env.pair(N).await;
-    env.mock.drop_connections(Some(N));
-    env.wait_state(N, "CONNECTED", CONNECT).await;
+    env.drop_and_reconnect(N).await;
     // Let the reconnection settle before the phone logs it out.
     until("connected again", CONNECT, || async {
         env.mock.devices()[0].connected

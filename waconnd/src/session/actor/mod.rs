@@ -12,6 +12,7 @@ use waconn_proto::{Number, PairingUpdate, QrCode, SessionState, StateEvent};
 
 mod requests;
 
+use super::backoff::{self, Backoff};
 use super::record::Record;
 use super::signal::{self, Signal};
 use super::{Command, SessionHandle};
@@ -52,6 +53,7 @@ pub fn spawn(shared: Arc<Supervisor>, record: Record, connect: bool) -> SessionH
         qr: None,
         wipe_store: false,
         turn: None,
+        backoff: Backoff::default(),
     };
     tokio::spawn(actor.run(connect));
     SessionHandle {
@@ -78,15 +80,19 @@ struct Actor {
     /// The store holds another number's credentials: delete it when the
     /// client stops.
     wipe_store: bool,
-    /// Waiting for a turn to connect, outside the client: a long queue at
-    /// start must not run into the client's 20 s transport timeout.
+    /// Waiting (its backoff, then its turn) to connect a paired number,
+    /// outside the client: a long queue at start or after a mass drop must
+    /// not run into the client's 20 s transport timeout.
     turn: Option<Turn>,
+    /// The wait before a paired number's next attempt.
+    backoff: Backoff,
 }
 
-/// A place in the connect queue.
-type Turn = Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+/// A paired number's next attempt: its backoff, its client built, then its
+/// place in the connect queue.
+type Turn = Pin<Box<dyn std::future::Future<Output = anyhow::Result<link::Ready>> + Send>>;
 
-async fn turn_taken(turn: &mut Option<Turn>) {
+async fn turn_taken(turn: &mut Option<Turn>) -> anyhow::Result<link::Ready> {
     match turn {
         Some(turn) => turn.as_mut().await,
         None => std::future::pending().await,
@@ -117,7 +123,7 @@ impl Actor {
 
     async fn run(mut self, connect: bool) {
         if connect {
-            self.turn = Some(Box::pin(self.shared.link.limiter.turn()));
+            self.connect_after(Duration::ZERO);
         }
         let mut next_poll = Instant::now() + POLL;
         loop {
@@ -135,9 +141,12 @@ impl Actor {
                     None => Flow::Stop,
                 },
                 () = link_end(&mut self.link) => self.link_ended().await,
-                () = turn_taken(&mut self.turn) => {
+                ready = turn_taken(&mut self.turn) => {
                     self.turn = None;
-                    self.open_link(true).await;
+                    match ready {
+                        Ok(ready) => self.link = Some(ready.run()),
+                        Err(e) => self.set(S::Failed, format!("{e:#}")),
+                    }
                     Flow::Continue
                 }
                 () = sleep_until(next_poll) => {
@@ -157,8 +166,19 @@ impl Actor {
     fn set(&mut self, to: SessionState, reason: impl Into<String>) {
         let from = self.state();
         let now = now_ms();
+        let held = Duration::from_millis(u64::try_from(now - self.record.info.since).unwrap_or(0));
         if !self.record.transition(to, reason, now) {
             return;
+        }
+        if from == S::Connected && to != S::Connected && held >= backoff::STABLE {
+            self.backoff.reset();
+        }
+        if let (S::Connected, Some(link)) = (to, &self.link) {
+            // From now on the actor decides when to come back, not the
+            // client (which would wait for its turn inside its timeout).
+            link.client
+                .enable_auto_reconnect
+                .store(false, std::sync::atomic::Ordering::Relaxed);
         }
         let (number, reason) = (self.number().clone(), &self.record.info.reason);
         if from == to {
@@ -196,24 +216,36 @@ impl Actor {
         }
     }
 
-    async fn start_link(&mut self) {
-        self.open_link(false).await;
+    /// Connects a paired number after `wait` and its turn in the connect
+    /// queue, with a client that makes that one attempt; a request or a
+    /// stop cancels it all.
+    fn connect_after(&mut self, wait: Duration) {
+        self.generation += 1;
+        let (shared, store) = (Arc::clone(&self.shared), self.store.clone());
+        let (generation, signals) = (self.generation, self.signals.clone());
+        self.turn = Some(Box::pin(async move {
+            tokio::time::sleep(wait).await;
+            let ready = link::build(&shared.link, &store, generation, signals, true).await?;
+            shared.link.limiter.acquire().await;
+            Ok(ready)
+        }));
     }
 
-    /// Starts a client; `prepaid` when this session already had its turn.
-    async fn open_link(&mut self, prepaid: bool) {
+    /// Starts a client for pairing: it retries by itself, each attempt
+    /// taking its turn, for as long as someone watches.
+    async fn start_pairing_link(&mut self) {
         self.turn = None;
         self.generation += 1;
-        match link::start(
+        let built = link::build(
             &self.shared.link,
             &self.store,
             self.generation,
             self.signals.clone(),
-            prepaid,
+            false,
         )
-        .await
-        {
-            Ok(link) => self.link = Some(link),
+        .await;
+        match built {
+            Ok(ready) => self.link = Some(ready.run()),
             Err(e) => self.set(S::Failed, format!("{e:#}")),
         }
     }
@@ -382,10 +414,18 @@ impl Actor {
                     );
                     self.set(S::Pairing, why);
                 } else {
-                    self.start_link().await;
+                    self.start_pairing_link().await;
                 }
             }
             S::Banned | S::Outdated | S::Replaced | S::Failed => {}
+            _ if self.record.info.jid.is_some() => {
+                if self.state() != S::Disconnected {
+                    self.set(S::Disconnected, "the connection ended");
+                }
+                let wait = self.backoff.next(self.shared.config.max_backoff);
+                tracing::debug!("{}: next attempt in {wait:?}", self.number());
+                self.connect_after(wait);
+            }
             _ => self.set(S::Failed, "the client stopped on its own"),
         }
         Flow::Continue
@@ -436,8 +476,8 @@ impl Actor {
             S::Pairing => info.pairing_deadline,
             S::LoggedOut => info.forget_at,
             S::Banned | S::Outdated => info.retry_at,
-            // The client's own backoff grows to 15 minutes; --max-backoff
-            // caps it by starting a fresh client.
+            // A pairing client's own backoff grows to 15 minutes;
+            // --max-backoff caps it by starting a fresh client.
             S::Disconnected if self.link.is_some() => {
                 Some(after(info.since, self.shared.config.max_backoff))
             }
@@ -460,7 +500,7 @@ impl Actor {
             S::Banned | S::Outdated => {
                 self.record.info.retry_at = None;
                 self.set(S::Connecting, "retrying after the server's wait");
-                self.start_link().await;
+                self.connect_after(Duration::ZERO);
                 Flow::Continue
             }
             S::Disconnected => {
@@ -470,7 +510,7 @@ impl Actor {
                     self.number()
                 );
                 self.stop_link().await;
-                self.start_link().await;
+                self.start_pairing_link().await;
                 Flow::Continue
             }
             _ => Flow::Continue,

@@ -93,7 +93,7 @@ impl Actor {
         }
         if self.link.is_none() {
             self.set(S::Pairing, "waiting for a QR scan");
-            self.start_link().await;
+            self.start_pairing_link().await;
         }
         if by_code {
             self.request_code();
@@ -143,7 +143,8 @@ impl Actor {
                 self.stop_link().await;
                 self.record.info.retry_at = None;
                 self.set(S::Connecting, "reconnect requested");
-                self.start_link().await;
+                self.backoff.reset();
+                self.connect_after(std::time::Duration::ZERO);
                 Ok(format!("reconnecting {number}"))
             }
         }
