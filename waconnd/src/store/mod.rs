@@ -12,14 +12,21 @@ mod vfs;
 use std::path::Path;
 
 use diesel::connection::SimpleConnection;
-use whatsapp_rust::store::{SqliteStore, SqliteStoreConfig};
+use whatsapp_rust::store::{SqliteStore, SqliteStoreConfig, Synchronous};
 
 pub use files::OPEN_FILES;
 
 /// Opens (creating if needed) the store at `path`.
 pub async fn open(path: &Path) -> anyhow::Result<SqliteStore> {
     vfs::register().map_err(anyhow::Error::msg)?;
-    let config = SqliteStoreConfig::default().with_connection_init(|conn| {
+    // With a rollback journal, NORMAL leaves a small chance that a power
+    // cut corrupts the database (WAL did not); FULL closes it. Idle
+    // sessions hardly write, so the extra sync costs nothing that matters.
+    let config = SqliteStoreConfig {
+        synchronous: Synchronous::Full,
+        ..SqliteStoreConfig::default()
+    };
+    let config = config.with_connection_init(|conn| {
         // A store written by an earlier release is in WAL mode, which this
         // layer cannot open shared. Exclusively it can: leave WAL, then
         // return to normal locking, where WAL is unavailable and the
