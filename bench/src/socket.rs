@@ -42,7 +42,7 @@ impl Conn {
     }
 
     async fn next(&self) -> anyhow::Result<Response> {
-        match codec::read::<_, Response>(&mut &self.0).await? {
+        match codec::read::<_, Response>(&mut &self.0, codec::MAX_RESPONSE).await? {
             Some(Response::Error(e)) => bail!("{e}"),
             Some(response) => Ok(response),
             None => bail!("the daemon closed the connection"),

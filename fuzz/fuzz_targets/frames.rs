@@ -22,8 +22,8 @@ fuzz_target!(|data: &[u8]| {
     RUNTIME.block_on(async {
         let mut reader = data;
         // A connection's whole conversation: hello, then requests.
-        if let Ok(Some(_)) = codec::read::<_, Hello>(&mut reader).await {
-            while let Ok(Some(_)) = codec::read::<_, Request>(&mut reader).await {}
+        if let Ok(Some(_)) = codec::read::<_, Hello>(&mut reader, codec::MAX_REQUEST).await {
+            while let Ok(Some(_)) = codec::read::<_, Request>(&mut reader, codec::MAX_REQUEST).await {}
         }
     });
 });

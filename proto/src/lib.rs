@@ -10,7 +10,7 @@ pub mod number;
 pub mod paths;
 pub mod state;
 
-pub use codec::{CodecError, MAX_FRAME};
+pub use codec::{CodecError, MAX_REQUEST, MAX_RESPONSE};
 pub use error::{ErrorCode, ErrorReply};
 pub use message::*;
 pub use number::{Number, NumberError};

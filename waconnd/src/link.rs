@@ -27,7 +27,15 @@ pub struct LinkSettings {
     pub limiter: Arc<ConnectLimiter>,
     /// Server URL override (test builds).
     pub url: Option<String>,
+    /// Clients being built for their turn, at most [`BUILDS_AT_ONCE`], so
+    /// that ten thousand sessions restored at once build a few at a time
+    /// rather than all queueing on the runtime and the store threads.
+    pub builds: tokio::sync::Semaphore,
 }
+
+/// Clients built at once ahead of their turn. A build takes milliseconds,
+/// so a few keep far ahead of any connect rate.
+pub const BUILDS_AT_ONCE: usize = 4;
 
 /// A running client.
 pub struct Link {

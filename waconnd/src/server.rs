@@ -96,7 +96,7 @@ pub async fn serve(listener: Listener, supervisor: Arc<Supervisor>) {
 async fn read_timed<T: serde::de::DeserializeOwned>(
     rx: &mut &Stream,
 ) -> Result<Option<T>, CodecError> {
-    tokio::time::timeout(REQUEST_TIMEOUT, codec::read(rx))
+    tokio::time::timeout(REQUEST_TIMEOUT, codec::read(rx, codec::MAX_REQUEST))
         .await
         .map_err(|_| CodecError::Io(std::io::ErrorKind::TimedOut.into()))?
 }

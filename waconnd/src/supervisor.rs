@@ -52,6 +52,7 @@ impl Supervisor {
             link: LinkSettings {
                 limiter: Arc::new(ConnectLimiter::new(config.connect_rate)),
                 url: config.wa_url.clone(),
+                builds: tokio::sync::Semaphore::new(crate::link::BUILDS_AT_ONCE),
             },
             config,
             registry,

@@ -81,7 +81,7 @@ impl Client {
 
     /// Reads the next answer; an error answer becomes a [`Failure`].
     pub async fn next(&mut self) -> Result<Response, Failure> {
-        match codec::read::<_, Response>(&mut &self.stream).await {
+        match codec::read::<_, Response>(&mut &self.stream, codec::MAX_RESPONSE).await {
             Ok(Some(Response::Error(e))) => Err(e.into()),
             Ok(Some(response)) => Ok(response),
             Ok(None) => Err(unreachable(

@@ -37,7 +37,7 @@ async fn malformed_frames_are_refused_and_the_daemon_keeps_serving() {
         ),
         (
             "a length over the cap",
-            ((waconn_proto::MAX_FRAME as u32) + 1)
+            ((waconn_proto::MAX_REQUEST as u32) + 1)
                 .to_be_bytes()
                 .to_vec(),
         ),
@@ -52,9 +52,13 @@ async fn malformed_frames_are_refused_and_the_daemon_keeps_serving() {
         if what == "a hello then garbage" {
             // Hello accepted, then a clear error for the request.
             let mut reader = &answer[..];
-            let first: Option<Response> = codec::read(&mut reader).await.expect("hello answer");
+            let first: Option<Response> = codec::read(&mut reader, codec::MAX_RESPONSE)
+                .await
+                .expect("hello answer");
             assert!(matches!(first, Some(Response::Hello(_))), "{what}");
-            let second: Option<Response> = codec::read(&mut reader).await.expect("error answer");
+            let second: Option<Response> = codec::read(&mut reader, codec::MAX_RESPONSE)
+                .await
+                .expect("error answer");
             assert!(
                 matches!(second, Some(Response::Error(_))),
                 "{what}: {second:?}"
@@ -69,7 +73,7 @@ async fn malformed_frames_are_refused_and_the_daemon_keeps_serving() {
     .expect("hello");
     let answer = exchange(&env, &other).await;
     let mut reader = &answer[..];
-    match codec::read::<_, Response>(&mut reader)
+    match codec::read::<_, Response>(&mut reader, codec::MAX_RESPONSE)
         .await
         .expect("answer")
     {

@@ -225,7 +225,9 @@ impl Actor {
         let (generation, signals) = (self.generation, self.signals.clone());
         self.turn = Some(Box::pin(async move {
             tokio::time::sleep(wait).await;
+            let building = shared.link.builds.acquire().await?;
             let ready = link::build(&shared.link, &store, generation, signals, true).await?;
+            drop(building);
             shared.link.limiter.acquire().await;
             Ok(ready)
         }));
