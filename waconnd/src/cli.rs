@@ -107,7 +107,7 @@ pub const MAN_SECTIONS: &[(&str, &str)] = &[
         r#"
 .TP
 \fI~/.local/share/waconn/sessions.json\fR
-The registry: every number, its state, reason and timestamps. Written atomically after every change; a corrupt one is moved aside, never overwritten, and rebuilt from the credential stores.
+The registry: every number, its state, reason and timestamps. Written atomically within a second of every change (pair and drop answer once it is on disk); a corrupt one is moved aside, never overwritten, and rebuilt from the credential stores.
 .TP
 \fI~/.local/share/waconn/sessions/NUMBER.db\fR
 One credential store (SQLite; a \-journal beside it while a write is under way) per number. Deleted when the phone logs the device out or on \fBwactl drop\fR.

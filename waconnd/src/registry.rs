@@ -24,6 +24,12 @@ struct File {
 /// How soon a failed write is tried again (a full disk may get space back).
 const RETRY: Duration = Duration::from_secs(2);
 
+/// The least time between two writes. At ten thousand numbers the registry
+/// is 15 MB: rewritten (and synced) after every one of a storm's state
+/// changes, it kept the disk saturated and throttled reconnection to a
+/// third of the connect rate. Changes in between go into the next write.
+const SPACING: Duration = Duration::from_secs(1);
+
 /// The last write attempt: the generation it covered and, if it failed, why.
 type Attempt = (u64, Option<Arc<str>>);
 
@@ -34,6 +40,9 @@ pub struct Registry {
     /// each other's half-written copy into place.
     writing: std::sync::Mutex<()>,
     wanted: AtomicU64,
+    /// Someone waits for the next write (pair, drop, shutdown): it goes
+    /// without waiting out [`SPACING`].
+    urgent: std::sync::atomic::AtomicBool,
     wake: Notify,
     written: watch::Sender<Attempt>,
 }
@@ -45,6 +54,7 @@ impl Registry {
             path: data_dir.join("sessions.json"),
             writing: std::sync::Mutex::new(()),
             wanted: AtomicU64::new(0),
+            urgent: std::sync::atomic::AtomicBool::new(false),
             wake: Notify::new(),
             written: watch::channel((0, None)).0,
         }
@@ -94,6 +104,7 @@ impl Registry {
     /// Asks for a write and waits until it has been tried; the error says
     /// why the registry on disk could not be brought up to date.
     pub async fn flush(&self) -> Result<(), Arc<str>> {
+        self.urgent.store(true, Ordering::SeqCst);
         let generation = self.mark_dirty();
         let mut written = self.written.subscribe();
         let attempt = written
@@ -106,11 +117,13 @@ impl Registry {
         }
     }
 
-    /// Writes whenever asked, coalescing bursts, until the process ends; a
-    /// failed write is tried again until one succeeds. `snapshot` gives the
-    /// records to write.
+    /// Writes whenever asked, coalescing bursts (at most one write per
+    /// [`SPACING`]), until the process ends; a failed write is tried again
+    /// until one succeeds. `snapshot` gives the records to write. The write
+    /// runs off the async workers, which go on serving sessions meanwhile.
     pub async fn writer(&self, snapshot: impl Fn() -> Vec<Record>) {
         let mut saved = 0;
+        let mut last = tokio::time::Instant::now() - SPACING;
         loop {
             let failing = self.written.borrow().1.is_some();
             if failing {
@@ -118,11 +131,18 @@ impl Registry {
             } else {
                 self.wake.notified().await;
             }
-            let generation = self.wanted.load(Ordering::SeqCst);
-            if generation <= saved {
+            if self.wanted.load(Ordering::SeqCst) <= saved {
                 continue;
             }
-            let error = self.write(snapshot()).err();
+            let next = last + SPACING;
+            while !self.urgent.load(Ordering::SeqCst) && tokio::time::Instant::now() < next {
+                let _ = tokio::time::timeout_at(next, self.wake.notified()).await;
+            }
+            self.urgent.store(false, Ordering::SeqCst);
+            last = tokio::time::Instant::now();
+            let generation = self.wanted.load(Ordering::SeqCst);
+            let records = snapshot();
+            let error = tokio::task::block_in_place(|| self.write(records)).err();
             if error.is_none() {
                 if self.written.borrow().1.is_some() {
                     tracing::info!("saved the registry again");

@@ -29,7 +29,14 @@ async fn a_full_pairing_leaves_no_qr_payload_or_key_in_logs_or_json() {
     }
     // Events of a reconnect, then of a restart from the store.
     let mut events = env.spawn_wactl(&["events", "--json"]);
+    let connected_at = || async { env.json(&["status", N]).await["connectedAt"].as_i64() };
+    let before = connected_at().await;
     assert!(env.wactl(&["reconnect", N]).await.status.success());
+    // The reconnect's events have happened before the daemon stops.
+    crate::harness::until("reconnected", crate::harness::CONNECT, || async {
+        env.state(N).await == "CONNECTED" && connected_at().await > before
+    })
+    .await;
     env.stop().await;
     env.start().await;
     env.wait_state(N, "CONNECTED", crate::harness::CONNECT)
