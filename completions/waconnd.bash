@@ -23,7 +23,7 @@ _waconnd() {
 
     case "${cmd}" in
         waconnd)
-            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --keepalive-window --wa-url --verbose --help --version"
+            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --keepalive-window --login-timeout --presence --wa-version --version-refresh --version-url --wa-url --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -54,6 +54,26 @@ _waconnd() {
                     return 0
                     ;;
                 --keepalive-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --login-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --presence)
+                    COMPREPLY=($(compgen -W "available unavailable" -- "${cur}"))
+                    return 0
+                    ;;
+                --wa-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version-refresh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,6 +5,12 @@ complete -c waconnd -l logged-out-retention -d 'How long a logged-out number sta
 complete -c waconnd -l max-backoff -d 'Longest wait between reconnect attempts' -r
 complete -c waconnd -l connect-rate -d 'Most connection attempts per second, over all sessions' -r
 complete -c waconnd -l keepalive-window -d 'A session that received nothing for this long is reconnected. The client pings every 15-30 s, so a live socket always beats 45 s' -r
+complete -c waconnd -l login-timeout -d 'How long a connection may take to log in before it is given up and tried again' -r
+complete -c waconnd -l presence -d 'The presence every number announces after each login and each change of its name. A linked device that is online makes the phone stop showing its owner notifications, so numbers stay offline unless asked otherwise' -r -f -a "available\t'Online: the phone stops showing its owner notifications while a linked device is online'
+unavailable\t'Offline: the phone keeps notifying its owner'"
+complete -c waconnd -l wa-version -d 'Use this WhatsApp Web version (X.Y.Z) instead of fetching it, e.g. when WhatsApp\'s page changed before waconnd did' -r
+complete -c waconnd -l version-refresh -d 'How often the WhatsApp Web version is fetched again' -r
+complete -c waconnd -l version-url -d 'Where the WhatsApp Web version is fetched from (test builds only: a mockwa server\'s `/sw.js`)' -r
 complete -c waconnd -l wa-url -d 'WhatsApp Web socket URL (test builds only: a mockwa server)' -r
 complete -c waconnd -s v -l verbose -d 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
 complete -c waconnd -s h -l help -d 'Print help (see more with \'--help\')'

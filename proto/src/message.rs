@@ -139,6 +139,8 @@ pub enum PairingUpdate {
     Connected(SessionInfo),
     /// A code to type on the phone (for [`Request::PairCode`]).
     Code(PairCode),
+    /// The pairing ended without a linked device: why, and what to do.
+    Ended(String),
 }
 
 /// An 8-character pair code to type on the phone.
@@ -242,4 +244,20 @@ pub struct DaemonInfo {
     pub data_dir: String,
     /// How many sessions are in each state (states with none omitted).
     pub counts: Vec<(SessionState, u64)>,
+    /// The WhatsApp Web version new connections announce (`X.Y.Z`).
+    pub wa_version: String,
+    /// Where it came from: `fetched`, `persisted`, `built-in` or `pinned`.
+    pub wa_version_source: String,
+    /// When it was fetched (epoch ms), if it was.
+    pub wa_version_fetched_at: Option<i64>,
+    /// Why the last fetch of the version failed, if it did.
+    pub wa_version_error: Option<String>,
+    /// When the last fetch failed (epoch ms), if it did.
+    pub wa_version_error_at: Option<i64>,
+    /// Connection attempts per second allowed now.
+    pub connect_rate: u32,
+    /// Connection attempts per second configured (`--connect-rate`).
+    pub connect_rate_configured: u32,
+    /// Why the rate is below the configured one, if it is.
+    pub connect_rate_reason: Option<String>,
 }

@@ -7,6 +7,9 @@ use anyhow::Context;
 use clap::Parser;
 use waconn_proto::paths;
 
+use crate::session::context::Presence;
+use crate::version::{Plan, WaVersion};
+
 /// Keeps WhatsApp Web sessions connected, one per phone number.
 ///
 /// Runs in the foreground and logs to stderr. Pair numbers and watch them
@@ -39,6 +42,27 @@ pub struct Args {
     /// client pings every 15-30 s, so a live socket always beats 45 s.
     #[arg(long, env = "WACONN_KEEPALIVE_WINDOW", default_value = "45s", value_parser = parse_duration, value_name = "DURATION", hide = true)]
     pub keepalive_window: Duration,
+    /// How long a connection may take to log in before it is given up and
+    /// tried again.
+    #[arg(long, env = "WACONN_LOGIN_TIMEOUT", default_value = "2m", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    pub login_timeout: Duration,
+    /// The presence every number announces after each login and each change
+    /// of its name. A linked device that is online makes the phone stop
+    /// showing its owner notifications, so numbers stay offline unless
+    /// asked otherwise.
+    #[arg(long, env = "WACONN_PRESENCE", value_enum, default_value_t = Presence::Unavailable, value_name = "PRESENCE")]
+    pub presence: Presence,
+    /// Use this WhatsApp Web version (X.Y.Z) instead of fetching it, e.g.
+    /// when WhatsApp's page changed before waconnd did.
+    #[arg(long, env = "WACONN_WA_VERSION", value_name = "X.Y.Z", value_parser = parse_version)]
+    pub wa_version: Option<WaVersion>,
+    /// How often the WhatsApp Web version is fetched again.
+    #[arg(long, env = "WACONN_VERSION_REFRESH", default_value = "12h", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    pub version_refresh: Duration,
+    /// Where the WhatsApp Web version is fetched from (test builds only: a
+    /// mockwa server's `/sw.js`).
+    #[arg(long, env = "WACONN_VERSION_URL", value_name = "URL")]
+    pub version_url: Option<String>,
     /// WhatsApp Web socket URL (test builds only: a mockwa server).
     #[arg(long, env = "WACONN_WA_URL", value_name = "URL")]
     pub wa_url: Option<String>,
@@ -49,6 +73,10 @@ pub struct Args {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     waconn_proto::duration::parse(text)
+}
+
+fn parse_version(text: &str) -> Result<WaVersion, String> {
+    WaVersion::parse(text)
 }
 
 /// Resolved settings of a running daemon.
@@ -68,9 +96,22 @@ pub struct Config {
     pub connect_rate: u32,
     /// Silence after which a connected session is reconnected.
     pub keepalive_window: Duration,
+    /// How long a connection may take to log in.
+    pub login_timeout: Duration,
+    /// The presence numbers announce.
+    pub presence: Presence,
+    /// How the WhatsApp Web version is learned.
+    pub version: Plan,
     /// Server URL override (feature `test-peer` only).
     pub wa_url: Option<String>,
 }
+
+/// A refused login asks for a fresh version at most this often.
+const OUTDATED_SPACING: Duration = Duration::from_secs(600);
+
+/// The version a test build pins when no `--version-url` is given: nothing
+/// is fetched from the internet.
+const TEST_PEER_VERSION: WaVersion = WaVersion(2, 3000, 1_000_000_000);
 
 impl Config {
     /// Resolves defaults and checks `args`.
@@ -81,6 +122,27 @@ impl Config {
                  a release waconnd always connects to WhatsApp itself"
             );
         }
+        if args.version_url.is_some() && !cfg!(feature = "test-peer") {
+            anyhow::bail!(
+                "--version-url is only available in test builds (cargo feature `test-peer`); \
+                 a release waconnd reads the version from {}",
+                crate::version::SW_JS
+            );
+        }
+        let version = match (args.wa_version, args.version_url) {
+            (Some(pinned), _) => Plan::Pinned(pinned),
+            (None, Some(url)) => Plan::Fetch {
+                url,
+                interval: args.version_refresh,
+                outdated_spacing: OUTDATED_SPACING,
+            },
+            (None, None) if cfg!(feature = "test-peer") => Plan::Pinned(TEST_PEER_VERSION),
+            (None, None) => Plan::Fetch {
+                url: crate::version::SW_JS.into(),
+                interval: args.version_refresh,
+                outdated_spacing: OUTDATED_SPACING,
+            },
+        };
         let data_dir = match args.data_dir {
             Some(dir) => dir,
             None => paths::default_data_dir().context(
@@ -95,6 +157,9 @@ impl Config {
             max_backoff: args.max_backoff,
             connect_rate: args.connect_rate,
             keepalive_window: args.keepalive_window,
+            login_timeout: args.login_timeout,
+            presence: args.presence,
+            version,
             wa_url: args.wa_url,
         })
     }

@@ -13,6 +13,7 @@ mod limiter;
 mod link;
 mod lock;
 mod notify;
+mod pushback;
 mod registry;
 mod server;
 mod session;
@@ -21,6 +22,7 @@ mod session;
 mod store;
 mod supervisor;
 mod time;
+mod version;
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! One rate limit for every connection attempt of every session, so a
 //! restart or a network blip never dogpiles the server.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -18,7 +19,8 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// interval apart; a daemon that stalled (a busy machine) never makes up
 /// for lost time in a burst.
 pub struct ConnectLimiter {
-    interval: Duration,
+    configured: u32,
+    rate: AtomicU32,
     last: Mutex<Option<Instant>>,
 }
 
@@ -26,10 +28,33 @@ impl ConnectLimiter {
     /// At most `per_second` attempts in any second, even as the server
     /// counts them.
     pub fn new(per_second: u32) -> Self {
+        let per_second = per_second.max(1);
         Self {
-            interval: (Duration::from_secs(1) + JITTER_MARGIN) / per_second.max(1),
+            configured: per_second,
+            rate: AtomicU32::new(per_second),
             last: Mutex::new(None),
         }
+    }
+
+    /// The rate it was configured with.
+    pub fn configured(&self) -> u32 {
+        self.configured
+    }
+
+    /// The rate in force now.
+    pub fn rate(&self) -> u32 {
+        self.rate.load(Ordering::Relaxed)
+    }
+
+    /// Changes the rate in force (at least one a second, at most the
+    /// configured one) from the next attempt on.
+    pub fn set_rate(&self, per_second: u32) {
+        self.rate
+            .store(per_second.clamp(1, self.configured), Ordering::Relaxed);
+    }
+
+    fn interval(&self) -> Duration {
+        (Duration::from_secs(1) + JITTER_MARGIN) / self.rate().max(1)
     }
 
     /// Waits for this attempt's turn: at least an interval after the
@@ -41,7 +66,7 @@ impl ConnectLimiter {
         let mut last = self.last.lock().await;
         if let Some(previous) = *last {
             // The timer rounds up to the next millisecond; aim just before.
-            let slot = previous + self.interval.saturating_sub(TIMER_SLACK);
+            let slot = previous + self.interval().saturating_sub(TIMER_SLACK);
             tokio::time::sleep_until(slot).await;
         }
         *last = Some(Instant::now());
@@ -60,6 +85,21 @@ mod tests {
             limiter.acquire().await;
         }
         assert_eq!(start.elapsed(), Duration::from_millis(2080));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lowered_rate_spaces_attempts_wider_and_never_exceeds_the_configured_one() {
+        let limiter = ConnectLimiter::new(10);
+        limiter.set_rate(5);
+        let start = Instant::now();
+        for _ in 0..6 {
+            limiter.acquire().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(5 * 209));
+        limiter.set_rate(1000);
+        assert_eq!(limiter.rate(), 10);
+        limiter.set_rate(0);
+        assert_eq!(limiter.rate(), 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -183,6 +183,9 @@ async fn pair(
     loop {
         tokio::select! {
             update = updates.recv() => match update {
+                Some(PairingUpdate::Ended(why)) => {
+                    return error(&mut tx, ErrorCode::PairingFailed, format!("pairing of {number} ended: {why}")).await;
+                }
                 Some(update) => {
                     if let PairingUpdate::State(info) = &update {
                         failure = (info.state == waconn_proto::SessionState::Failed)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 use waconn_proto::{
@@ -14,23 +14,27 @@ use waconn_proto::{
 use crate::cli::Config;
 use crate::limiter::ConnectLimiter;
 use crate::link::LinkSettings;
+use crate::pushback::Pushback;
 use crate::registry::Registry;
+use crate::session::context::SessionContext;
+use crate::session::policy::Settings;
 use crate::session::record::Record;
-use crate::session::{self, Command, SessionHandle};
+use crate::session::table::SessionTable;
+use crate::session::{self, Command};
 use crate::time::now_ms;
+use crate::version::VersionSource;
 
-/// What the server and every session actor share.
+/// The daemon's sessions and the operations the socket server calls.
 pub struct Supervisor {
     /// The daemon's settings.
     pub config: Config,
-    /// Settings every link shares.
-    pub link: LinkSettings,
-    /// The registry file.
-    pub registry: Registry,
+    /// What every session shares.
+    ctx: Arc<SessionContext>,
     /// Every state change, for `wactl events`.
     pub events: broadcast::Sender<StateEvent>,
-    sessions: Mutex<BTreeMap<Number, SessionHandle>>,
     started_at: i64,
+    /// Held while a new number is registered.
+    registering: tokio::sync::Mutex<()>,
 }
 
 fn unknown(number: &Number) -> ErrorReply {
@@ -46,20 +50,37 @@ impl Supervisor {
     /// Restores the registry and starts every session.
     pub async fn start(config: Config) -> anyhow::Result<Arc<Self>> {
         crate::fsutil::private_dir(&config.data_dir.join("sessions"))?;
-        let registry = Registry::new(&config.data_dir);
+        let registry = Arc::new(Registry::new(&config.data_dir));
         let records = registry.load()?;
-        let shared = Arc::new(Self {
+        let limiter = Arc::new(ConnectLimiter::new(config.connect_rate));
+        // Subscribers that fall this far behind skip ahead.
+        let events = broadcast::channel(1024).0;
+        let ctx = Arc::new(SessionContext {
+            settings: Settings {
+                pairing_ttl: config.pairing_ttl,
+                logged_out_retention: config.logged_out_retention,
+                max_backoff: config.max_backoff,
+                login_timeout: config.login_timeout,
+                keepalive_window: config.keepalive_window,
+            },
+            presence: config.presence,
             link: LinkSettings {
-                limiter: Arc::new(ConnectLimiter::new(config.connect_rate)),
+                limiter: Arc::clone(&limiter),
                 url: config.wa_url.clone(),
                 builds: tokio::sync::Semaphore::new(crate::link::BUILDS_AT_ONCE),
             },
-            config,
+            version: VersionSource::start(config.version.clone(), &config.data_dir),
+            pushback: Pushback::start(limiter),
             registry,
-            // Subscribers that fall this far behind skip ahead.
-            events: broadcast::channel(1024).0,
-            sessions: Mutex::new(BTreeMap::new()),
+            events: events.clone(),
+            table: Arc::new(SessionTable::default()),
+        });
+        let shared = Arc::new(Self {
+            config,
+            ctx,
+            events,
             started_at: now_ms(),
+            registering: tokio::sync::Mutex::new(()),
         });
         let now = now_ms();
         let mut restored = Vec::new();
@@ -82,15 +103,11 @@ impl Supervisor {
                 }
             };
             restored.push(record.info.number.to_string());
-            let number = record.info.number.clone();
-            let handle = session::spawn(Arc::clone(&shared), record, connect);
-            shared.lock().insert(number, handle);
+            shared.spawn(record, connect);
         }
         for record in shared.adopt_orphans(&restored).await {
             restored.push(record.info.number.to_string());
-            let number = record.info.number.clone();
-            let handle = session::spawn(Arc::clone(&shared), record, true);
-            shared.lock().insert(number, handle);
+            shared.spawn(record, true);
         }
         const NAMED: usize = 20;
         let more = restored.len().saturating_sub(NAMED);
@@ -105,11 +122,21 @@ impl Supervisor {
             }
         );
         crate::fdlimit::check_capacity(restored.len());
-        let writer = Arc::clone(&shared);
-        tokio::spawn(async move { writer.registry.writer(|| writer.snapshot()).await });
+        let writer = Arc::clone(&shared.ctx);
+        tokio::spawn(async move { writer.registry.writer(|| writer.table.records()).await });
         // A failure is logged and retried; the sessions run meanwhile.
-        let _ = shared.registry.flush().await;
+        let _ = shared.ctx.registry.flush().await;
         Ok(shared)
+    }
+
+    /// Starts the session of `record` and puts it in the table.
+    fn spawn(&self, record: Record, connect: bool) {
+        let number = record.info.number.clone();
+        let store = self.store_path(&number);
+        let handle = session::spawn(Arc::clone(&self.ctx), store, record, connect);
+        let mut table = self.ctx.table.lock();
+        table.insert(number, handle);
+        self.ctx.pushback.set_sessions(table.len());
     }
 
     /// Store files without a registry entry (a crash between two steps, a
@@ -166,10 +193,6 @@ impl Supervisor {
         adopted
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<Number, SessionHandle>> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Where `number`'s credentials live.
     pub fn store_path(&self, number: &Number) -> PathBuf {
         self.config
@@ -184,26 +207,9 @@ impl Supervisor {
         }
     }
 
-    /// Every record.
-    pub fn snapshot(&self) -> Vec<Record> {
-        self.lock()
-            .values()
-            .map(|h| h.record.borrow().clone())
-            .collect()
-    }
-
-    /// Drops `number` from the table (its actor is stopping).
-    pub fn forget(&self, number: &Number) {
-        self.lock().remove(number);
-    }
-
-    /// Every session, by number (without their histories: at ten thousand
-    /// numbers, copying those is most of a `list`).
+    /// Every session, by number.
     pub fn list(&self) -> Vec<SessionInfo> {
-        self.lock()
-            .values()
-            .map(|h| h.record.borrow().info.clone())
-            .collect()
+        self.ctx.table.infos()
     }
 
     /// One session.
@@ -212,7 +218,9 @@ impl Supervisor {
     }
 
     fn record(&self, number: &Number) -> Result<Record, ErrorReply> {
-        self.lock()
+        self.ctx
+            .table
+            .lock()
             .get(number)
             .map(|h| h.record.borrow().clone())
             .ok_or_else(|| unknown(number))
@@ -241,6 +249,8 @@ impl Supervisor {
         for info in self.list() {
             *counts.entry(info.state).or_default() += 1;
         }
+        let version = self.ctx.version.status();
+        let rate = self.ctx.pushback.status();
         DaemonInfo {
             version: waconn_proto::VERSION.to_string(),
             pid: std::process::id(),
@@ -248,6 +258,14 @@ impl Supervisor {
             socket: self.config.socket.display().to_string(),
             data_dir: self.config.data_dir.display().to_string(),
             counts: counts.into_iter().collect(),
+            wa_version: version.version.to_string(),
+            wa_version_source: version.origin.as_str().to_string(),
+            wa_version_fetched_at: version.fetched_at,
+            wa_version_error_at: version.error.as_ref().map(|(_, at)| *at),
+            wa_version_error: version.error.map(|(why, _)| why),
+            connect_rate: rate.rate,
+            connect_rate_configured: rate.configured,
+            connect_rate_reason: rate.reason,
         }
     }
 
@@ -257,20 +275,35 @@ impl Supervisor {
         number: &Number,
         by_code: bool,
     ) -> Result<mpsc::UnboundedReceiver<PairingUpdate>, ErrorReply> {
-        let commands = {
-            let mut sessions = self.lock();
-            let handle = sessions.entry(number.clone()).or_insert_with(|| {
-                let now = now_ms();
-                let deadline = crate::time::after(now, self.config.pairing_ttl);
-                tracing::info!("{}: registered; waiting for a QR scan", number);
-                session::spawn(
-                    Arc::clone(self),
-                    Record::new_pairing(number.clone(), now, deadline),
-                    false,
+        // One registration at a time: two pairs of one new number must not
+        // start two sessions, nor two writes leave out each other's number.
+        let registering = self.registering.lock().await;
+        let known = self.ctx.table.lock().contains_key(number);
+        if !known {
+            let now = now_ms();
+            let deadline = crate::time::after(now, self.config.pairing_ttl);
+            let record = Record::new_pairing(number.clone(), now, deadline);
+            // On disk before anyone can see it: a crash from now on must
+            // not lose the number.
+            let mut records = self.ctx.table.records();
+            records.push(record.clone());
+            tokio::task::block_in_place(|| self.ctx.registry.write(records)).map_err(|e| {
+                ErrorReply::new(
+                    ErrorCode::Internal,
+                    format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
                 )
-            });
-            handle.commands.clone()
-        };
+            })?;
+            tracing::info!("{number}: registered for pairing");
+            self.spawn(record, false);
+        }
+        drop(registering);
+        let commands = self
+            .ctx
+            .table
+            .lock()
+            .get(number)
+            .map(|h| h.commands.clone())
+            .ok_or_else(|| unknown(number))?;
         let (updates, updates_rx) = mpsc::unbounded_channel();
         let (accepted, verdict) = oneshot::channel();
         commands
@@ -290,6 +323,8 @@ impl Supervisor {
         command: impl FnOnce(session::Reply) -> Command,
     ) -> Result<String, ErrorReply> {
         let commands = self
+            .ctx
+            .table
             .lock()
             .get(number)
             .map(|h| h.commands.clone())
@@ -313,6 +348,8 @@ impl Supervisor {
     /// the error says why the registry could not be saved.
     pub async fn shutdown(&self) -> Result<(), std::sync::Arc<str>> {
         let waits: Vec<_> = self
+            .ctx
+            .table
             .lock()
             .values()
             .filter_map(|h| {
@@ -323,6 +360,6 @@ impl Supervisor {
         for wait in waits {
             let _ = wait.await;
         }
-        self.registry.write(self.snapshot())
+        self.ctx.registry.write(self.ctx.table.records())
     }
 }

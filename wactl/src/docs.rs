@@ -105,7 +105,7 @@ A closed standard output (\fBwactl list | head \-1\fR) ends wactl quietly with s
 .PP
 \fBlist\fR: \fBtotalClients\fR, \fBconnectedClients\fR, \fBconnections\fR (an object keyed by number, each value as for \fBstatus\fR).
 .PP
-\fBstatus\fR without a number: \fBversion\fR, \fBpid\fR, \fBstartedAt\fR, \fBuptimeSeconds\fR, \fBsocket\fR, \fBdataDir\fR, \fBtotalClients\fR, \fBconnectedClients\fR, \fBstates\fR (count per state).
+\fBstatus\fR without a number: \fBversion\fR, \fBpid\fR, \fBstartedAt\fR, \fBuptimeSeconds\fR, \fBsocket\fR, \fBdataDir\fR, \fBtotalClients\fR, \fBconnectedClients\fR, \fBstates\fR (count per state), \fBwaVersion\fR (the WhatsApp Web version new connections announce, X.Y.Z), \fBwaVersionSource\fR (\fBfetched\fR, \fBpersisted\fR, \fBbuilt\-in\fR or \fBpinned\fR), \fBwaVersionFetchedAt\fR (ms or null), \fBwaVersionError\fR (why the last fetch failed, or null), \fBconnectRate\fR (attempts per second allowed now), \fBconnectRateConfigured\fR, \fBconnectRateReason\fR (why the rate is lowered, or null).
 .PP
 \fBinspect\fR: the \fBstatus\fR fields plus \fBtransitions\fR (\fBat\fR, \fBfrom\fR, \fBto\fR, \fBreason\fR; oldest first), \fBstorePath\fR, \fBstoreBytes\fR.
 .PP

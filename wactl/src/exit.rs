@@ -72,6 +72,7 @@ impl From<ErrorReply> for Failure {
             ErrorCode::ProtocolMismatch => PROTOCOL,
             ErrorCode::Internal => INTERNAL,
             ErrorCode::ShuttingDown => UNREACHABLE,
+            ErrorCode::PairingFailed => NEEDS_PERSON,
             _ => REFUSED,
         };
         Self::new(code, e.message)
@@ -125,5 +126,6 @@ mod tests {
         assert_eq!(f(ErrorCode::UnknownNumber), 1);
         assert_eq!(f(ErrorCode::ProtocolMismatch), 76);
         assert_eq!(f(ErrorCode::Internal), 70);
+        assert_eq!(f(ErrorCode::PairingFailed), 4);
     }
 }

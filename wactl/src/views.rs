@@ -127,6 +127,20 @@ pub struct SystemView {
     pub connected_clients: u64,
     /// Numbers per state.
     pub states: BTreeMap<String, u64>,
+    /// The WhatsApp Web version new connections announce (`X.Y.Z`).
+    pub wa_version: String,
+    /// Where it came from: `fetched`, `persisted`, `built-in` or `pinned`.
+    pub wa_version_source: String,
+    /// When it was fetched, if it was.
+    pub wa_version_fetched_at: Option<i64>,
+    /// Why the last fetch failed, if it did.
+    pub wa_version_error: Option<String>,
+    /// Connection attempts per second allowed now.
+    pub connect_rate: u32,
+    /// Connection attempts per second configured.
+    pub connect_rate_configured: u32,
+    /// Why the rate is below the configured one, if it is.
+    pub connect_rate_reason: Option<String>,
 }
 
 impl SystemView {
@@ -152,6 +166,13 @@ impl SystemView {
                 .iter()
                 .map(|(s, n)| (s.as_str().to_string(), *n))
                 .collect(),
+            wa_version: d.wa_version.clone(),
+            wa_version_source: d.wa_version_source.clone(),
+            wa_version_fetched_at: d.wa_version_fetched_at,
+            wa_version_error: d.wa_version_error.clone(),
+            connect_rate: d.connect_rate,
+            connect_rate_configured: d.connect_rate_configured,
+            connect_rate_reason: d.connect_rate_reason.clone(),
         }
     }
 }

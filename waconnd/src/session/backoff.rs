@@ -34,6 +34,11 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.failures = 0;
     }
+
+    /// Skips `steps` steps ahead: the server asked for a longer wait.
+    pub fn penalize(&mut self, steps: u32) {
+        self.failures = self.failures.saturating_add(steps);
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +62,14 @@ mod tests {
         assert_eq!(waits, [1, 1, 2, 3, 3, 3]);
         backoff.reset();
         assert_eq!(backoff.next(cap), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_penalty_of_five_steps_waits_eight_seconds_from_a_fresh_start() {
+        let mut backoff = Backoff::default();
+        backoff.penalize(5);
+        assert_eq!(backoff.next(NO_CAP).as_secs(), 8);
+        assert_eq!(backoff.next(NO_CAP).as_secs(), 13);
     }
 
     #[test]

@@ -3,8 +3,12 @@
 
 mod actor;
 mod backoff;
+pub mod context;
+mod model;
+pub mod policy;
 pub mod record;
 pub mod signal;
+pub mod table;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use waconn_proto::{ErrorReply, PairingUpdate};

@@ -26,7 +26,7 @@ impl Record {
             info: SessionInfo {
                 number,
                 state: SessionState::Pairing,
-                reason: "waiting for a QR scan".into(),
+                reason: "registered; waiting for a QR code from WhatsApp".into(),
                 since: now,
                 has_qr: false,
                 created_at: now,
@@ -47,35 +47,43 @@ impl Record {
     }
 
     /// Moves to `to` for `reason`, keeping timestamps and history; returns
-    /// whether anything changed.
-    pub fn transition(&mut self, to: SessionState, reason: impl Into<String>, now: i64) -> bool {
+    /// the transition when the state changed. Leaving `CONNECTED` counts as
+    /// a loss of the connection unless it is for `CONNECTING`, which only a
+    /// restart of the daemon or a requested reconnect leads to.
+    pub fn transition(
+        &mut self,
+        to: SessionState,
+        reason: impl Into<String>,
+        now: i64,
+    ) -> Option<Transition> {
         let reason = reason.into();
         let from = self.info.state;
-        if from == to && self.info.reason == reason {
-            return false;
-        }
         if from == SessionState::Connected && to != SessionState::Connected {
             self.info.disconnected_at = Some(now);
-            self.info.disconnects += 1;
+            if to != SessionState::Connecting {
+                self.info.disconnects += 1;
+            }
         }
         if to == SessionState::Connected && from != SessionState::Connected {
             self.info.connected_at = Some(now);
         }
-        if from != to {
-            self.info.since = now;
-            self.transitions.push_back(Transition {
-                at: now,
-                from,
-                to,
-                reason: reason.clone(),
-            });
-            while self.transitions.len() > HISTORY {
-                self.transitions.pop_front();
-            }
-        }
         self.info.state = to;
         self.info.reason = reason;
-        true
+        if from == to {
+            return None;
+        }
+        self.info.since = now;
+        let transition = Transition {
+            at: now,
+            from,
+            to,
+            reason: self.info.reason.clone(),
+        };
+        self.transitions.push_back(transition.clone());
+        while self.transitions.len() > HISTORY {
+            self.transitions.pop_front();
+        }
+        Some(transition)
     }
 }
 
@@ -86,16 +94,41 @@ mod tests {
     #[test]
     fn transitions_stamp_connected_and_disconnected() {
         let mut r = Record::new_pairing(Number::parse("15550001111").expect("n"), 1, 100);
-        assert!(r.transition(SessionState::Connecting, "paired", 2));
-        assert!(r.transition(SessionState::Connected, "logged in", 3));
+        assert!(
+            r.transition(SessionState::Connecting, "paired", 2)
+                .is_some()
+        );
+        assert!(
+            r.transition(SessionState::Connected, "logged in", 3)
+                .is_some()
+        );
         assert_eq!(r.info.connected_at, Some(3));
         assert_eq!(r.info.disconnected_at, None);
-        assert!(r.transition(SessionState::Disconnected, "lost", 4));
+        assert!(
+            r.transition(SessionState::Disconnected, "lost", 4)
+                .is_some()
+        );
         assert_eq!(r.info.disconnected_at, Some(4));
         assert_eq!(r.info.disconnects, 1);
-        assert!(!r.transition(SessionState::Disconnected, "lost", 5));
+        assert!(
+            r.transition(SessionState::Disconnected, "lost again", 5)
+                .is_none()
+        );
+        assert_eq!(r.info.reason, "lost again");
         assert_eq!(r.info.since, 4);
         assert_eq!(r.info.state, SessionState::Disconnected);
         assert_eq!(r.transitions.len(), 3);
+    }
+
+    #[test]
+    fn a_restart_or_a_requested_reconnect_is_not_a_loss() {
+        let mut r = Record::new_pairing(Number::parse("15550001111").expect("n"), 1, 100);
+        r.transition(SessionState::Connected, "logged in", 2);
+        r.transition(SessionState::Connecting, "daemon started", 3);
+        assert_eq!(r.info.disconnects, 0);
+        assert_eq!(r.info.disconnected_at, Some(3));
+        r.transition(SessionState::Connected, "logged in", 4);
+        r.transition(SessionState::LoggedOut, "the phone removed this device", 5);
+        assert_eq!(r.info.disconnects, 1);
     }
 }

@@ -1,19 +1,15 @@
-//! What a session learns about its connection, and the state each fact
-//! leads to: a pure function, so the state machine is tested on its own.
+//! What a session learns about its connection: facts from the client's
+//! events, its transport factory and the stanzas the server ends a stream
+//! with. Ordered per session; [`super::policy`] decides what each leads to.
 
 use std::time::Duration;
 
-use waconn_proto::SessionState;
-
-use SessionState as S;
-
-/// A fact about a session's connection, from the client's events, its
-/// transport factory or the actor's polling. Ordered per session.
+/// A fact about a session's connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
     /// A connection attempt starts.
     Attempt,
-    /// The transport could not be opened.
+    /// The attempt could not reach WhatsApp (why, in plain words).
     AttemptFailed(String),
     /// A QR code to show (payload, validity).
     Qr(String, Duration),
@@ -25,122 +21,88 @@ pub enum Signal {
     Paired {
         /// The device's JID (`number:device@s.whatsapp.net`).
         jid: String,
-        /// The account's push name.
+        /// The account's push name (empty for a personal account).
         push_name: String,
     },
     /// The client refused a pairing.
     PairError(String),
+    /// The server or the phone refused a pair code.
+    CodeRefused {
+        /// What was refused, in plain words.
+        error: String,
+        /// The server throttles codes for this number: asking again now is
+        /// futile.
+        throttled: bool,
+    },
+    /// The pair code ran out before it was typed.
+    CodeExpired,
     /// Logged in and live.
     Connected,
-    /// The connection was lost; the client retries.
+    /// The connection was lost (why, in plain words).
     Lost(String),
-    /// The phone removed this device, or the server refused it (401/403/406).
+    /// The server ended or flagged the stream with a stanza the client
+    /// raises no event of its own for.
+    ServerSaid(ServerWord),
+    /// The device is logged out (why, naming the server's code).
     LoggedOut(String),
-    /// Another client took over.
-    Replaced,
-    /// Temporary ban for this long.
-    Banned(Duration),
-    /// The server rejected the client version.
-    Outdated,
-    /// Stopped for another reason; the client does not retry.
+    /// Another client took over (the server's words).
+    Replaced(String),
+    /// Temporarily banned for this long (the server's words).
+    Banned(Duration, String),
+    /// The server rejected the client version this link was built with.
+    Outdated(String),
+    /// The server refused the login for now (500, 503): retry later.
+    RetryLater(String),
+    /// Stopped for another reason; retrying will not help.
     Failed(String),
-    /// Traffic only the account itself produces (messages, receipts,
-    /// notifications, presence): its phone is alive.
+    /// The account's push name changed.
+    PushName(String),
+    /// Traffic only the account itself produces: its phone is alive.
     AccountActivity,
 }
 
-/// The state `signal` moves a session in `state` to, with the reason to
-/// record; `None` when it changes nothing.
-pub fn next(state: SessionState, signal: &Signal) -> Option<(SessionState, String)> {
-    let to = |s: SessionState, reason: &str| Some((s, reason.to_string()));
-    match (state, signal) {
-        // While pairing, only the outcome of pairing matters.
-        (S::Pairing, Signal::Paired { jid, .. }) => to(S::Connecting, &format!("paired as {jid}")),
-        (S::Pairing, _) => None,
-        // Terminal until a person or a timer acts.
-        (S::LoggedOut | S::Replaced | S::Banned | S::Outdated | S::Failed, _) => None,
-        (_, Signal::Connected) if state != S::Connected => to(S::Connected, "logged in"),
-        (S::Connected, Signal::Lost(reason)) => to(S::Disconnected, reason),
-        (S::Connected, Signal::Attempt) => to(S::Reconnecting, "reconnecting"),
-        (S::Disconnected, Signal::Attempt) => to(S::Reconnecting, "connection attempt"),
-        (S::Connecting | S::Reconnecting, Signal::AttemptFailed(reason) | Signal::Lost(reason)) => {
-            to(S::Disconnected, reason)
-        }
-        (_, Signal::LoggedOut(reason)) => to(S::LoggedOut, reason),
-        (_, Signal::Replaced) => to(S::Replaced, "another client took over this session"),
-        (_, Signal::Banned(d)) => to(
-            S::Banned,
-            &format!(
-                "temporarily banned for {}",
-                waconn_proto::duration::format(*d)
-            ),
-        ),
-        (_, Signal::Outdated) => to(S::Outdated, "the server rejected this client version (405)"),
-        (_, Signal::Failed(reason)) => to(S::Failed, reason),
-        _ => None,
-    }
+/// A `<stream:error>` or `<xmlstreamend/>` the client handles without an
+/// event (whatsapp-rust `client/node_io.rs`, `handle_stream_error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerWord {
+    /// `code="429"`: rate limited; the client wants a long backoff.
+    RateLimited,
+    /// `code="503"`: the server is going away.
+    Unavailable,
+    /// `code="515"`: reconnect now (not a failure).
+    RestartRequired,
+    /// `<xmlstreamend/>`: the server ended the stream.
+    StreamEnd,
+    /// `<xml-not-well-formed/>`: the server could not read what it got.
+    BadXml,
+    /// `<ack/>`: the server is owed an acknowledgement and recycles the stream.
+    AckOwed,
+    /// Any other stream error, with its code or child.
+    Other(String),
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pairing_then_connected_then_lost_then_back() {
-        let paired = Signal::Paired {
-            jid: "1:1@s.whatsapp.net".into(),
-            push_name: String::new(),
-        };
-        assert_eq!(next(S::Pairing, &Signal::Connected), None);
-        assert_eq!(next(S::Pairing, &paired).map(|t| t.0), Some(S::Connecting));
-        assert_eq!(
-            next(S::Connecting, &Signal::Connected).map(|t| t.0),
-            Some(S::Connected)
-        );
-        assert_eq!(next(S::Connected, &Signal::Connected), None);
-        let lost = next(S::Connected, &Signal::Lost("socket closed".into()));
-        assert_eq!(lost, Some((S::Disconnected, "socket closed".into())));
-        assert_eq!(
-            next(S::Disconnected, &Signal::Attempt).map(|t| t.0),
-            Some(S::Reconnecting)
-        );
-        assert_eq!(
-            next(S::Reconnecting, &Signal::AttemptFailed("refused".into())).map(|t| t.0),
-            Some(S::Disconnected)
-        );
-        assert_eq!(
-            next(S::Reconnecting, &Signal::Connected).map(|t| t.0),
-            Some(S::Connected)
-        );
-    }
-
-    #[test]
-    fn terminal_states_hold_until_someone_acts() {
-        for s in [S::LoggedOut, S::Replaced, S::Banned, S::Outdated, S::Failed] {
-            for signal in [Signal::Connected, Signal::Attempt, Signal::Lost("x".into())] {
-                assert_eq!(next(s, &signal), None, "{s} {signal:?}");
+impl ServerWord {
+    /// What the server said, in plain words with its code.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::RateLimited => "rate limited by WhatsApp (stream error 429)".into(),
+            Self::Unavailable => "WhatsApp is restarting (stream error 503)".into(),
+            Self::RestartRequired => "WhatsApp asked for a reconnect (stream error 515)".into(),
+            Self::StreamEnd => "WhatsApp ended the stream (xmlstreamend)".into(),
+            Self::BadXml => {
+                "WhatsApp could not read what it was sent (stream error xml-not-well-formed)".into()
             }
+            Self::AckOwed => {
+                "WhatsApp is owed an acknowledgement and recycled the stream (stream error ack)"
+                    .into()
+            }
+            Self::Other(code) => format!("WhatsApp ended the stream (stream error {code})"),
         }
     }
 
-    #[test]
-    fn server_verdicts_from_any_live_state() {
-        for s in [
-            S::Connecting,
-            S::Connected,
-            S::Disconnected,
-            S::Reconnecting,
-        ] {
-            assert_eq!(
-                next(s, &Signal::LoggedOut("401".into())).map(|t| t.0),
-                Some(S::LoggedOut)
-            );
-            assert_eq!(next(s, &Signal::Replaced).map(|t| t.0), Some(S::Replaced));
-            assert_eq!(
-                next(s, &Signal::Banned(Duration::from_secs(60))).map(|t| t.0),
-                Some(S::Banned)
-            );
-            assert_eq!(next(s, &Signal::Outdated).map(|t| t.0), Some(S::Outdated));
-        }
+    /// Whether the server is pushing back on how much it is asked (counts
+    /// toward lowering the daemon's connect rate).
+    pub fn is_pushback(&self) -> bool {
+        matches!(self, Self::RateLimited | Self::Unavailable)
     }
 }

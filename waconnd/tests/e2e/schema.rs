@@ -53,6 +53,13 @@ struct System {
     total_clients: u64,
     connected_clients: u64,
     states: BTreeMap<String, u64>,
+    wa_version: String,
+    wa_version_source: String,
+    wa_version_fetched_at: Option<i64>,
+    wa_version_error: Option<String>,
+    connect_rate: u32,
+    connect_rate_configured: u32,
+    connect_rate_reason: Option<String>,
 }
 
 #[derive(Deserialize)]

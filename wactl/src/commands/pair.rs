@@ -59,6 +59,12 @@ pub async fn run(client: &mut Client, args: PairArgs) -> Result<u8, Failure> {
                     last_reason = info.reason;
                 }
             }
+            PairingUpdate::Ended(why) => {
+                return Err(Failure::new(
+                    exit::NEEDS_PERSON,
+                    format!("pairing of {number} ended: {why}"),
+                ));
+            }
             PairingUpdate::Connected(info) => {
                 let jid = info.jid.as_deref().unwrap_or("its device");
                 eprintln!("{number} is connected as {jid}");

@@ -47,6 +47,26 @@ pub async fn run(client: &mut Client, args: StatusArgs, socket: &Path) -> Result
             for (state, n) in &view.states {
                 writeln!(out, "  {state:<12} {n}")?;
             }
+            let fetched = view
+                .wa_version_fetched_at
+                .map(|at| format!(", fetched {}", ago(at)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "WhatsApp Web {} ({}{fetched})",
+                view.wa_version, view.wa_version_source
+            )?;
+            if let (Some(why), Some(at)) = (&view.wa_version_error, daemon.wa_version_error_at) {
+                writeln!(out, "  last fetch failed {}: {why}", ago(at))?;
+            }
+            match &view.connect_rate_reason {
+                Some(why) if view.connect_rate < view.connect_rate_configured => writeln!(
+                    out,
+                    "connect rate {}/s, lowered from {}/s: {why}",
+                    view.connect_rate, view.connect_rate_configured
+                )?,
+                _ => writeln!(out, "connect rate {}/s", view.connect_rate)?,
+            }
             if args.verbose {
                 writeln!(out, "socket    {}", socket.display())?;
                 writeln!(out, "data dir  {}", view.data_dir)?;

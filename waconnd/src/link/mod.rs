@@ -1,0 +1,149 @@
+//! The WhatsApp link of one session: a whatsapp-rust `Bot` on the number's
+//! own store, built for one connection (the session's actor decides on the
+//! next), whose attempts pass through the global rate limiter and whose
+//! events become ordered [`Signal`]s for the actor.
+
+mod events;
+mod factory;
+mod runtime;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+use whatsapp_rust::Client;
+use whatsapp_rust::RawNodeLease;
+use whatsapp_rust::bot::{Bot, BotHandle};
+use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+
+use crate::limiter::ConnectLimiter;
+use crate::session::signal::Signal;
+use crate::version::WaVersion;
+
+/// Signals tagged with the generation of the link that sent them, so that
+/// late words of a replaced client are ignored.
+pub type SignalSender = mpsc::UnboundedSender<(u64, Signal)>;
+
+/// What every link of this daemon shares.
+pub struct LinkSettings {
+    /// Global connection rate limit.
+    pub limiter: Arc<ConnectLimiter>,
+    /// Server URL override (test builds).
+    pub url: Option<String>,
+    /// Clients being built for their turn, at most [`BUILDS_AT_ONCE`], so
+    /// that ten thousand sessions restored at once build a few at a time
+    /// rather than all queueing on the runtime and the store threads.
+    pub builds: tokio::sync::Semaphore,
+}
+
+/// Clients built at once ahead of their turn. A build takes milliseconds,
+/// so a few keep far ahead of any connect rate.
+pub const BUILDS_AT_ONCE: usize = 4;
+
+/// A running client.
+pub struct Link {
+    /// Resolves when the client's run loop ends for good.
+    pub handle: BotHandle,
+    /// The client, for queries and actions.
+    pub client: Arc<Client>,
+    /// Keeps the client forwarding the stanzas the server ends streams
+    /// with, which it raises no event for.
+    _raw: RawNodeLease,
+}
+
+/// A client built on its store, not yet connecting.
+pub struct Ready {
+    bot: Bot,
+    client: Arc<Client>,
+}
+
+impl Ready {
+    /// Starts the client: it makes its one attempt at once.
+    pub fn run(self) -> Link {
+        let raw = self.client.acquire_raw_node_forwarding();
+        Link {
+            handle: self.bot.spawn(),
+            client: self.client,
+            _raw: raw,
+        }
+    }
+}
+
+/// Opens the store at `store` and builds a client on it for `number`'s
+/// session, speaking WhatsApp Web `version`. The caller takes the attempt's
+/// turn between building and running it, so the attempt follows the turn
+/// at once (the rate the server sees is the limiter's). The client makes
+/// one connection and stops when it fails or ends, leaving the next to the
+/// caller; only the reconnect the server asks for right after a pairing is
+/// its own, since the client must keep what it learned while pairing.
+pub async fn build(
+    settings: &LinkSettings,
+    store: &Path,
+    number: &str,
+    version: WaVersion,
+    generation: u64,
+    signals: SignalSender,
+) -> anyhow::Result<Ready> {
+    if !crate::fdlimit::room_for_session() {
+        anyhow::bail!("{}", crate::fdlimit::explain());
+    }
+    let backend = crate::store::open(store).await.map_err(|e| {
+        let path = store.display();
+        if crate::fdlimit::exhausted_now() {
+            anyhow::anyhow!(
+                "cannot open credential store `{path}`: {}",
+                crate::fdlimit::explain()
+            )
+        } else {
+            anyhow::anyhow!("cannot open credential store `{path}`: {e}")
+        }
+    })?;
+    let mut transport = TokioWebSocketTransportFactory::new();
+    if let Some(url) = &settings.url {
+        transport = transport.with_url(url);
+    }
+    let factory = factory::LimitedFactory::new(
+        transport,
+        Arc::clone(&settings.limiter),
+        signals.clone(),
+        generation,
+    );
+    let bot = Bot::builder()
+        .with_backend(backend)
+        .with_transport_factory(factory)
+        .with_runtime(runtime::SessionRuntime::new(number))
+        .with_version(version.parts())
+        .skip_history_sync()
+        .build()
+        .await
+        .context("cannot build the WhatsApp client")?;
+    let client = bot.client();
+    client
+        .enable_auto_reconnect
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    client
+        .subscribe_handler(Arc::new(events::Forwarder::new(
+            signals,
+            generation,
+            version,
+            Arc::clone(&client.enable_auto_reconnect),
+        )))
+        .detach();
+    Ok(Ready { bot, client })
+}
+
+/// The JID of the device paired in the store at `store`, if any. Opens the
+/// store without connecting.
+pub async fn paired_jid(store: &Path) -> anyhow::Result<Option<String>> {
+    let backend = crate::store::open(store)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open credential store `{}`: {e}", store.display()))?;
+    let bot = Bot::builder()
+        .with_backend(backend)
+        .skip_history_sync()
+        .build()
+        .await
+        .context("cannot read the credential store")?;
+    Ok(bot.client().pn().map(|jid| jid.to_string()))
+}

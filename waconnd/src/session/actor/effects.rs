@@ -1,0 +1,156 @@
+//! Carrying out what the policy decided.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use waconn_proto::{ErrorReply, PairingUpdate};
+
+use super::{Actor, LOGIN_WAIT};
+use crate::session::context::Presence;
+use crate::session::policy::Effect;
+use crate::session::signal::Signal;
+
+/// How long an announced change of name waits before the presence is set
+/// again: whatsapp-rust announces `available` itself right after it tells
+/// of the new name (`client/accessors.rs`, `update_push_name_and_notify`;
+/// `client/app_state.rs`), and ours must come after.
+const PRESENCE_SETTLE: Duration = Duration::from_secs(2);
+
+/// How an effect went.
+pub(super) enum Done {
+    /// Go on with the next.
+    Next,
+    /// The answer to the request.
+    Answer(Result<String, ErrorReply>),
+    /// The session is over.
+    Stop,
+}
+
+impl Actor {
+    /// Carries out `effect`.
+    pub(super) async fn carry_out(&mut self, effect: Effect) -> Done {
+        match effect {
+            Effect::Connect { after } => self.ready_client(after),
+            Effect::StopLink => self.stop_link().await,
+            Effect::EndLink => {
+                if let Some(link) = &self.link {
+                    let client = Arc::clone(&link.client);
+                    tokio::spawn(async move { client.disconnect().await });
+                }
+            }
+            Effect::DeleteStore => self.delete_store(),
+            Effect::Remove(why) => {
+                let _ = self.remove(&why).await;
+                return Done::Stop;
+            }
+            Effect::RequestCode => self.request_code(),
+            Effect::UnlinkOtherPhone => self.unlink_other_phone(),
+            Effect::Presence { settle } => self.set_presence(settle),
+            Effect::ShowQr(qr) => {
+                self.watchers
+                    .retain(|w| w.send(PairingUpdate::Qr(qr.clone())).is_ok());
+                self.qr = Some(qr);
+            }
+            Effect::ShowCode(code) => {
+                self.watchers
+                    .retain(|w| w.send(PairingUpdate::Code(code.clone())).is_ok());
+            }
+            Effect::EndPairing(why) => {
+                for w in self.watchers.drain(..) {
+                    let _ = w.send(PairingUpdate::Ended(why.clone()));
+                }
+            }
+            Effect::RefreshVersion => self.ctx.version.outdated(),
+            Effect::Pushback => self.ctx.pushback.report(self.number()),
+            Effect::Answer(answer) => return Done::Answer(answer),
+        }
+        Done::Next
+    }
+
+    /// Readies a client after `wait`: its build, then its turn in the
+    /// connect queue. A request or a stop cancels it.
+    fn ready_client(&mut self, wait: Duration) {
+        self.generation += 1;
+        let ctx = Arc::clone(&self.ctx);
+        let store = self.store.clone();
+        let number = self.number().to_string();
+        let (generation, signals) = (self.generation, self.signals.clone());
+        self.turn = Some(Box::pin(async move {
+            tokio::time::sleep(wait).await;
+            let building = ctx.link.builds.acquire().await?;
+            let version = ctx.version.current();
+            let ready =
+                crate::link::build(&ctx.link, &store, &number, version, generation, signals)
+                    .await?;
+            drop(building);
+            ctx.link.limiter.acquire().await;
+            Ok(ready)
+        }));
+    }
+
+    /// Asks the client for a pair code once its socket is up; the code
+    /// arrives as a signal, a failure as a pairing error.
+    fn request_code(&self) {
+        let Some(link) = &self.link else { return };
+        let client = Arc::clone(&link.client);
+        let (signals, generation) = (self.signals.clone(), self.generation);
+        let options = whatsapp_rust::pair_code::PairCodeOptions {
+            phone_number: self.number().to_string(),
+            ..Default::default()
+        };
+        tokio::spawn(async move {
+            let result = match client.wait_for_socket(LOGIN_WAIT).await {
+                // A refusal also arrives as `PairingCodeError`, which the
+                // policy answers.
+                Ok(()) => client
+                    .pair_with_code(options)
+                    .await
+                    .map(drop)
+                    .map_err(|_| ()),
+                Err(e) => {
+                    let _ = signals.send((
+                        generation,
+                        Signal::PairError(format!(
+                            "no connection to WhatsApp for a pair code: {e}"
+                        )),
+                    ));
+                    Err(())
+                }
+            };
+            let _ = result;
+        });
+    }
+
+    /// Another phone scanned the code: unlink the device it linked.
+    fn unlink_other_phone(&self) {
+        let Some(link) = &self.link else { return };
+        let client = Arc::clone(&link.client);
+        // Unlinking needs a logged-in socket: the client reconnects (515)
+        // right after pairing, so wait for that first.
+        tokio::spawn(async move {
+            let _ = client.wait_for_connected(LOGIN_WAIT).await;
+            client.logout().await;
+        });
+    }
+
+    /// Announces the configured presence; `settle` lets the client's own
+    /// announcement go first.
+    fn set_presence(&self, settle: bool) {
+        let Some(link) = &self.link else { return };
+        let client = Arc::clone(&link.client);
+        let presence = self.ctx.presence;
+        let number = self.number().clone();
+        tokio::spawn(async move {
+            if settle {
+                tokio::time::sleep(PRESENCE_SETTLE).await;
+            }
+            let set = match presence {
+                Presence::Unavailable => client.presence().set_unavailable().await,
+                Presence::Available => client.presence().set_available().await,
+            };
+            if let Err(e) = set {
+                tracing::debug!("{number}: cannot set presence: {e}");
+            }
+        });
+    }
+}
