@@ -21,7 +21,9 @@ pub fn from_now(at: i64) -> String {
     format!("in {}", span(at - now_ms()))
 }
 
-fn span(ms: i64) -> String {
+/// A number of milliseconds as a duration people read ("3h5m"); negative
+/// is 0s.
+pub fn span(ms: i64) -> String {
     waconn_proto::duration::format(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
 }
 

@@ -11,7 +11,7 @@ use waconn_proto::{Client, Number, SessionInfo, SessionState};
 
 use crate::cli::CheckArgs;
 use crate::exit::{self, Failure};
-use crate::output::{elapsed, one_line};
+use crate::output::{elapsed, one_line, span};
 use crate::views::{CheckView, ProblemView};
 
 pub async fn run(mut client: Client, args: CheckArgs) -> Result<u8, Failure> {
@@ -154,12 +154,14 @@ pub(crate) fn phone_warning(s: &SessionInfo, now: i64) -> Option<PhoneWarning> {
 /// The reason is printed before it: this never repeats it.
 fn action(s: &SessionInfo, now: i64) -> String {
     let n = &s.number;
-    let in_ = |at: i64| {
-        waconn_proto::duration::format(std::time::Duration::from_millis(
-            u64::try_from(at - now).unwrap_or(0),
-        ))
-    };
+    let in_ = |at: i64| span(at - now);
     let retry = s.retry_at.filter(|at| *at > now);
+    // "; waconnd ... in 42m" for a deadline still ahead.
+    let later = |at: Option<i64>, what: &str| {
+        at.filter(|at| *at > now)
+            .map(|at| format!("; {what} in {}", in_(at)))
+            .unwrap_or_default()
+    };
     match s.state {
         SessionState::Connecting | SessionState::Disconnected | SessionState::Reconnecting => {
             let next = retry
@@ -169,22 +171,17 @@ fn action(s: &SessionInfo, now: i64) -> String {
                 "waconnd is reconnecting on its own{next}; if it lasts, check the network, then `wactl inspect {n}`"
             )
         }
-        SessionState::Pairing => {
-            let removed = s
-                .pairing_deadline
-                .filter(|at| *at > now)
-                .map(|at| format!("; unless it is paired, waconnd removes it in {}", in_(at)))
-                .unwrap_or_default();
-            format!("scan a code: run `wactl pair {n}` on a terminal{removed}")
-        }
-        SessionState::LoggedOut => {
-            let forgotten = s
-                .forget_at
-                .filter(|at| *at > now)
-                .map(|at| format!("; otherwise waconnd forgets it in {}", in_(at)))
-                .unwrap_or_default();
-            format!("pair it again with `wactl pair {n}`{forgotten}")
-        }
+        SessionState::Pairing => format!(
+            "scan a code: run `wactl pair {n}` on a terminal{}",
+            later(
+                s.pairing_deadline,
+                "unless it is paired, waconnd removes it"
+            )
+        ),
+        SessionState::LoggedOut => format!(
+            "pair it again with `wactl pair {n}`{}",
+            later(s.forget_at, "otherwise waconnd forgets it")
+        ),
         SessionState::Replaced => format!(
             "stop the other client using this number, then run `wactl reconnect {n}`; waconnd does not retry on its own"
         ),
