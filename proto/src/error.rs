@@ -23,6 +23,22 @@ pub enum ErrorCode {
     PairingFailed,
 }
 
+impl ErrorCode {
+    /// A stable snake_case name for scripts (`wactl --json` prints it as
+    /// `error.code`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownNumber => "unknown_number",
+            Self::InvalidState => "invalid_state",
+            Self::ProtocolMismatch => "protocol_mismatch",
+            Self::BadRequest => "bad_request",
+            Self::Internal => "internal",
+            Self::ShuttingDown => "shutting_down",
+            Self::PairingFailed => "pairing_failed",
+        }
+    }
+}
+
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
@@ -40,5 +56,30 @@ impl ErrorReply {
             code,
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_have_distinct_snake_case_names() {
+        let all = [
+            ErrorCode::UnknownNumber,
+            ErrorCode::InvalidState,
+            ErrorCode::ProtocolMismatch,
+            ErrorCode::BadRequest,
+            ErrorCode::Internal,
+            ErrorCode::ShuttingDown,
+            ErrorCode::PairingFailed,
+        ];
+        let names: std::collections::BTreeSet<_> = all.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), all.len());
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
     }
 }

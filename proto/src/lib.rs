@@ -1,7 +1,9 @@
 //! What `waconnd` and `wactl` share: the socket protocol (messages and their
-//! framing), where the socket and data live, phone-number parsing, session
-//! states and durations. Nothing of the protocol is written twice.
+//! framing) and its client, where the socket and data live, phone-number
+//! parsing, session states, durations and the clock. Nothing of the
+//! protocol is written twice.
 
+pub mod client;
 pub mod codec;
 pub mod duration;
 pub mod error;
@@ -9,7 +11,9 @@ pub mod message;
 pub mod number;
 pub mod paths;
 pub mod state;
+pub mod time;
 
+pub use client::{Client, ClientError};
 pub use codec::{CodecError, MAX_REQUEST, MAX_RESPONSE};
 pub use error::{ErrorCode, ErrorReply};
 pub use message::*;

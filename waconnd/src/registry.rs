@@ -144,9 +144,6 @@ impl Registry {
             let records = snapshot();
             let error = tokio::task::block_in_place(|| self.write(records)).err();
             if error.is_none() {
-                if self.written.borrow().1.is_some() {
-                    tracing::info!("saved the registry again");
-                }
                 saved = generation;
             }
             self.written.send_replace((generation, error));
@@ -165,6 +162,10 @@ impl Registry {
         let result = serde_json::to_vec_pretty(&file)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| crate::fsutil::write_atomically(&self.path, &bytes));
+        if result.is_ok() && self.written.borrow().1.is_some() {
+            tracing::info!("saved the registry again");
+            self.written.send_modify(|attempt| attempt.1 = None);
+        }
         result.map_err(|e| {
             let message = format!(
                 "cannot save the registry: {e:#}; the previous one stays in place. Free space on the data directory's file system or make it writable; waconnd keeps trying"
@@ -172,7 +173,12 @@ impl Registry {
             if self.written.borrow().1.is_none() {
                 tracing::error!("{message}");
             }
-            message.into()
+            let message: Arc<str> = message.into();
+            // The writer sees it failing and keeps trying.
+            self.written
+                .send_modify(|attempt| attempt.1 = Some(Arc::clone(&message)));
+            self.wake.notify_one();
+            message
         })
     }
 }

@@ -155,7 +155,7 @@ impl Supervisor {
             if known.iter().any(|k| k == stem) {
                 continue;
             }
-            let Ok(number) = Number::parse(stem) else {
+            let Ok(number) = Number::from_digits(stem) else {
                 tracing::warn!(
                     "ignoring `{}`: not a number's credential store",
                     entry.path().display()

@@ -1,13 +1,8 @@
 //! Wall-clock time in epoch milliseconds, the unit of every timestamp.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-/// Now, in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+pub use waconn_proto::time::now_ms;
 
 /// `at` plus `d`, in epoch milliseconds.
 pub fn after(at: i64, d: Duration) -> i64 {

@@ -1,8 +1,11 @@
-//! Exit codes, as documented in `wactl(1)` under EXIT STATUS.
+//! Exit codes, as documented in `wactl(1)` under EXIT STATUS, and the
+//! failures that carry them.
 
 use std::fmt;
 
-use waconn_proto::{ErrorCode, ErrorReply, SessionState};
+use serde::Serialize;
+use waconn_proto::paths::SocketNotFound;
+use waconn_proto::{ClientError, ErrorCode, ErrorReply, SessionState};
 
 /// All is well.
 pub const OK: u8 = 0;
@@ -33,11 +36,16 @@ pub fn for_state(state: SessionState) -> u8 {
     }
 }
 
+/// The hint for a daemon that cannot be reached.
+const START_HINT: &str = "hint: is waconnd running? start it with `waconnd` (or `systemctl --user start waconnd`), or point --socket / WACONN_SOCKET at its socket";
+
 /// A command that did not succeed: what to print and how to exit.
 #[derive(Debug)]
 pub struct Failure {
     /// Exit code.
     pub code: u8,
+    /// A stable snake_case name for scripts (`error.code` in JSON).
+    pub kind: &'static str,
     /// Message for stderr (without the `wactl: ` prefix).
     pub message: String,
     /// Exit without printing (a closed stdout).
@@ -45,19 +53,55 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A failure with `code`.
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
+    /// A failure with exit `code`, named `kind` for scripts.
+    pub fn new(code: u8, kind: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
+            kind,
             message: message.into(),
             quiet: false,
         }
     }
 
+    /// A wrong command line.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(USAGE, "usage", message)
+    }
+
     /// An internal error.
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(INTERNAL, message)
+        Self::new(INTERNAL, "internal", message)
     }
+
+    /// The object `--json` prints on stdout for this failure.
+    pub fn json(&self) -> JsonFailure<'_> {
+        JsonFailure {
+            error: JsonError {
+                code: self.kind,
+                message: &self.message,
+            },
+            exit_code: self.code,
+        }
+    }
+}
+
+/// `{"error": {"code", "message"}, "exitCode"}`: a failure under `--json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonFailure<'a> {
+    /// What went wrong.
+    pub error: JsonError<'a>,
+    /// The exit code wactl returns.
+    pub exit_code: u8,
+}
+
+/// The `error` member of [`JsonFailure`].
+#[derive(Debug, Serialize)]
+pub struct JsonError<'a> {
+    /// A stable snake_case name, e.g. `unknown_number`.
+    pub code: &'a str,
+    /// The message wactl also prints on stderr.
+    pub message: &'a str,
 }
 
 impl fmt::Display for Failure {
@@ -75,7 +119,43 @@ impl From<ErrorReply> for Failure {
             ErrorCode::PairingFailed => NEEDS_PERSON,
             _ => REFUSED,
         };
-        Self::new(code, e.message)
+        Self::new(code, e.code.as_str(), e.message)
+    }
+}
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Refused(reply) => reply.into(),
+            ClientError::Unreachable { .. } => Self::new(
+                UNREACHABLE,
+                "daemon_unreachable",
+                format!("{e}\n{START_HINT}"),
+            ),
+            ClientError::Silent { .. } => Self::new(
+                UNREACHABLE,
+                "daemon_unreachable",
+                format!(
+                    "{e}; it may be stuck or out of file descriptors: see its log (`journalctl --user -u waconnd`)"
+                ),
+            ),
+            ClientError::Malformed(_) => Self::new(
+                PROTOCOL,
+                "protocol_mismatch",
+                format!("{e}; are wactl and waconnd the same version?"),
+            ),
+            ClientError::Unexpected(_) => Self::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<SocketNotFound> for Failure {
+    fn from(e: SocketNotFound) -> Self {
+        Self::new(
+            UNREACHABLE,
+            "daemon_unreachable",
+            format!("cannot reach waconnd: {e}\n{START_HINT}"),
+        )
     }
 }
 
@@ -85,6 +165,7 @@ impl From<std::io::Error> for Failure {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             Self {
                 code: OK,
+                kind: "broken_pipe",
                 message: String::new(),
                 quiet: true,
             }
@@ -121,11 +202,27 @@ mod tests {
     }
 
     #[test]
-    fn error_codes_map_to_exit_codes() {
-        let f = |code| Failure::from(ErrorReply::new(code, "x")).code;
-        assert_eq!(f(ErrorCode::UnknownNumber), 1);
-        assert_eq!(f(ErrorCode::ProtocolMismatch), 76);
-        assert_eq!(f(ErrorCode::Internal), 70);
-        assert_eq!(f(ErrorCode::PairingFailed), 4);
+    fn error_codes_map_to_exit_codes_and_names() {
+        let f = |code| {
+            let f = Failure::from(ErrorReply::new(code, "x"));
+            (f.code, f.kind)
+        };
+        assert_eq!(f(ErrorCode::UnknownNumber), (1, "unknown_number"));
+        assert_eq!(f(ErrorCode::ProtocolMismatch), (76, "protocol_mismatch"));
+        assert_eq!(f(ErrorCode::Internal), (70, "internal"));
+        assert_eq!(f(ErrorCode::ShuttingDown), (69, "shutting_down"));
+        assert_eq!(f(ErrorCode::PairingFailed), (4, "pairing_failed"));
+    }
+
+    #[test]
+    fn a_failure_is_one_json_object() {
+        let f = Failure::from(SocketNotFound {
+            tried: vec!["/a.sock".into(), "/b.sock".into()],
+        });
+        let json = serde_json::to_value(f.json()).expect("json");
+        assert_eq!(json["exitCode"], 69);
+        assert_eq!(json["error"]["code"], "daemon_unreachable");
+        let message = json["error"]["message"].as_str().expect("message");
+        assert!(message.contains("`/a.sock`, `/b.sock`"), "{message}");
     }
 }

@@ -1,53 +1,61 @@
-//! Human output helpers: times and durations as people read them.
+//! Human output helpers: times and durations as people read them, and
+//! daemon-provided text made safe for one line of a terminal.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::borrow::Cow;
+use std::time::Duration;
 
-/// Now in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+use waconn_proto::time::now_ms;
 
 /// "5m ago", "2h3m ago" for a past epoch-ms time.
 pub fn ago(at: i64) -> String {
-    let secs = u64::try_from((now_ms() - at) / 1000).unwrap_or(0);
-    format!(
-        "{} ago",
-        waconn_proto::duration::format(std::time::Duration::from_secs(secs))
-    )
+    format!("{} ago", elapsed(at))
+}
+
+/// "5m", "2h3m": how long ago a past epoch-ms time was.
+pub fn elapsed(at: i64) -> String {
+    span(now_ms() - at)
 }
 
 /// "in 5m" for a future epoch-ms time.
 pub fn from_now(at: i64) -> String {
-    let secs = u64::try_from((at - now_ms()) / 1000).unwrap_or(0);
-    format!(
-        "in {}",
-        waconn_proto::duration::format(std::time::Duration::from_secs(secs))
-    )
+    format!("in {}", span(at - now_ms()))
+}
+
+/// A number of milliseconds as a duration people read ("3h5m"); negative
+/// is 0s.
+pub fn span(ms: i64) -> String {
+    waconn_proto::duration::format(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
 }
 
 /// An epoch-ms time as RFC 3339 UTC with milliseconds.
 pub fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms.rem_euclid(1000)
-    )
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(at) => format!("{at:.3}"),
+        Err(_) => format!("{ms} ms since the epoch"),
+    }
+}
+
+/// `text` (a push name, a reason: anything the daemon or a phone supplied)
+/// with control characters and bidirectional overrides escaped (`\n`,
+/// `\u{1b}`, `\u{202e}`), so it stays on its line and cannot steer the
+/// terminal. JSON output keeps the text as it is.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -59,5 +67,15 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(1_703_123_456_789), "2023-12-21T01:50:56.789Z");
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(one_line("Shop"), "Shop");
+        assert!(matches!(one_line("Ünïcødé ☕"), Cow::Borrowed(_)));
+        assert_eq!(one_line("Shop\nEvil"), "Shop\\nEvil");
+        assert_eq!(one_line("a\tb\r"), "a\\tb\\r");
+        assert_eq!(one_line("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(one_line("abc\u{202e}fed"), "abc\\u{202e}fed");
     }
 }

@@ -80,3 +80,66 @@ async fn a_hundred_wactl_processes_at_once_are_all_answered() {
     });
     futures_util::future::join_all(runs).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_in_several_words_is_one_number_and_daemon_text_stays_on_its_line() {
+    const N: &str = "15550005151";
+    const NAME: &str = "Shop\nEvil\u{1b}[2J\u{202e}";
+    let env = Env::new(&[]).await;
+    // As the README and wactl(1) write it: words, options after.
+    env.pair_as(&["+1", "555", "000", "5151"], N, NAME).await;
+
+    let out = env
+        .wactl(&["status", "+1", "(555)", "000-5151", "--json"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(status["number"], N);
+    assert_eq!(status["pushName"], NAME, "JSON keeps the text as it is");
+    let out = env.wactl(&["inspect", "1.555.000.5151"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env
+        .wactl(&["reconnect", "00", "1", "555", "000", "5151"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    env.wait_state(N, "CONNECTED", CONNECT).await;
+
+    let out = env.wactl(&["list"]).await;
+    let list = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(
+        list.lines().count(),
+        2,
+        "a header and one line per number:\n{list}"
+    );
+    assert!(
+        list.contains("Shop\\nEvil\\u{1b}[2J\\u{202e}"),
+        "control characters escaped:\n{list}"
+    );
+    assert!(!list.contains('\u{1b}'), "nothing steers the terminal");
+    let out = env.wactl(&["status", N]).await;
+    let status = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        status
+            .lines()
+            .any(|l| l.trim_start().starts_with("name")
+                && l.ends_with("Shop\\nEvil\\u{1b}[2J\\u{202e}")),
+        "{status}"
+    );
+
+    let out = env.wactl(&["check", "+1", "555", "000", "5151"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "check takes one word per number: {}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("quote a number written with spaces"),
+        "{}",
+        text(&out)
+    );
+    let out = env
+        .wactl(&["check", "+1 555 000 5151", "1.555.000.5151"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -96,6 +96,14 @@ impl Env {
 
     /// Starts the daemon without waiting for it.
     pub fn spawn_daemon(&mut self) {
+        let mut command = self.daemon_command();
+        command.arg("--socket").arg(self.socket());
+        self.daemon = Some(command.spawn().expect("spawn waconnd"));
+    }
+
+    /// The daemon's command line, without `--socket` (it then binds where
+    /// its environment says).
+    pub fn daemon_command(&self) -> Command {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -109,11 +117,9 @@ impl Env {
             }
             None => Command::new(bin("waconnd")),
         };
-        let child = command
+        command
             .arg("--data-dir")
             .arg(self.data())
-            .arg("--socket")
-            .arg(self.socket())
             .arg("--wa-url")
             .arg(self.mock.url())
             .args(&self.args)
@@ -121,10 +127,8 @@ impl Env {
             .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn waconnd");
-        self.daemon = Some(child);
+            .kill_on_drop(true);
+        command
     }
 
     /// SIGKILLs the daemon.
@@ -247,8 +251,17 @@ impl Env {
 
     /// [`Env::pair`], also returning the QR payload the phone scanned.
     pub async fn pair_showing(&self, number: &str) -> (String, String) {
+        self.pair_as(&[number], number, "E2E").await
+    }
+
+    /// Pairs `number`, typed as `words` (`wactl pair WORDS --qr text`); the
+    /// phone's account is called `push_name`. Returns the QR payload the
+    /// phone scanned and the device's JID.
+    pub async fn pair_as(&self, words: &[&str], number: &str, push_name: &str) -> (String, String) {
         let mut child = Command::new(bin("wactl"))
-            .args(["pair", number, "--qr", "text"])
+            .arg("pair")
+            .args(words)
+            .args(["--qr", "text"])
             .env("WACONN_SOCKET", self.socket())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -264,7 +277,7 @@ impl Env {
         assert_eq!(code.split(',').count(), 5, "a QR payload: {code}");
         let jid = self
             .mock
-            .scan(&code, number, Some("E2E"))
+            .scan(&code, number, Some(push_name))
             .await
             .expect("scan");
         let status = tokio::time::timeout(CONNECT, child.wait())

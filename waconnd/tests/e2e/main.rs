@@ -3,6 +3,7 @@
 
 mod commands;
 mod crash;
+mod cron;
 mod daemon;
 mod docs;
 mod faults;
@@ -14,3 +15,4 @@ mod secrets;
 mod socket;
 mod storage;
 mod storms;
+mod terminal;

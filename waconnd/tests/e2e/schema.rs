@@ -137,6 +137,33 @@ struct Event {
     reason: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Failure {
+    error: FailureError,
+    exit_code: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailureError {
+    code: String,
+    message: String,
+}
+
+/// The error codes wactl(1) documents, with their exit codes.
+const ERROR_CODES: [(&str, u8); 9] = [
+    ("usage", 2),
+    ("unknown_number", 1),
+    ("invalid_state", 1),
+    ("bad_request", 1),
+    ("pairing_failed", 1),
+    ("daemon_unreachable", 69),
+    ("shutting_down", 69),
+    ("internal", 70),
+    ("protocol_mismatch", 76),
+];
+
 fn parse<T: serde::de::DeserializeOwned>(what: &str, value: serde_json::Value) -> T {
     serde_json::from_value(value.clone())
         .unwrap_or_else(|e| panic!("{what} breaks the contract: {e}\n{value:#}"))
@@ -197,4 +224,66 @@ async fn json_output_matches_the_documented_contract() {
     let line = lines.next_line().await.expect("read").expect("an event");
     let event: Event = parse("events", serde_json::from_str(&line).expect("json"));
     assert_eq!(event.number, N);
+}
+
+/// `wactl ARGS` must fail with `code` and print one JSON error object on
+/// stdout (and its message on stderr) with the same exit code.
+async fn fails_as(env: &Env, args: &[&str], code: &str) {
+    let out = env.wactl(args).await;
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: no JSON error ({e}): {}",
+            crate::harness::text(&out)
+        )
+    });
+    let failure: Failure = parse(&format!("{args:?} failure"), value);
+    assert_eq!(failure.error.code, code, "{args:?}");
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(failure.exit_code)),
+        "{args:?}"
+    );
+    let documented = ERROR_CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .expect("documented");
+    assert_eq!(failure.exit_code, documented.1, "{args:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !failure.error.message.is_empty()
+            && stderr.contains(failure.error.message.lines().next().unwrap_or_default()),
+        "{args:?}: the message is on stderr too: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_failures_are_one_documented_error_object() {
+    let mut env = Env::new(&[]).await;
+    for verb in [&["status"][..], &["inspect"]] {
+        let args: Vec<&str> = verb
+            .iter()
+            .copied()
+            .chain(["15559999999", "--json"])
+            .collect();
+        fails_as(&env, &args, "unknown_number").await;
+    }
+    fails_as(&env, &["status", "12", "--json"], "usage").await;
+    fails_as(&env, &["check", "+1", "555", "--json"], "usage").await;
+    fails_as(&env, &["list", "--json", "--frobnicate"], "usage").await;
+    env.kill().await;
+    for args in [
+        &["list", "--json"][..],
+        &["status", "--json"],
+        &["check", "--json"],
+        &["events", "--json"],
+    ] {
+        fails_as(&env, args, "daemon_unreachable").await;
+    }
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../man/wactl.1"),
+    )
+    .expect("wactl.1");
+    for (code, _) in ERROR_CODES {
+        assert!(page.contains(code), "wactl(1) documents `{code}`");
+    }
 }

@@ -130,14 +130,26 @@ async fn events_follow_pair_drop_reconnect_and_logout_in_order() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn metrics_are_valid_prometheus_text() {
+async fn metrics_are_valid_prometheus_text_and_say_when_the_daemon_is_down() {
     const N: &str = "15550008888";
-    let env = Env::new(&[]).await;
+    let mut env = Env::new(&[]).await;
     env.pair(N).await;
     let out = env.wactl(&["metrics"]).await;
     assert!(out.status.success(), "{}", text(&out));
     let body = String::from_utf8(out.stdout).expect("utf-8");
     let samples = parse_exposition(&body);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64();
+    let generated = |samples: &[(String, String, f64)]| {
+        samples
+            .iter()
+            .find(|(n, _, _)| n == "waconn_metrics_generated_timestamp_seconds")
+            .map(|(_, _, v)| *v)
+            .expect("a generated-at timestamp")
+    };
+    assert!((generated(&samples) - now).abs() < 60.0, "{body}");
     let get = |name: &str, labels: &str| {
         samples
             .iter()
@@ -168,12 +180,99 @@ async fn metrics_are_valid_prometheus_text() {
         ),
         1.0
     );
+    assert_eq!(get("waconn_up", ""), 1.0);
+
+    // Down: still a valid exposition (so a textfile job replaces the old
+    // file), saying so, and exit 69.
+    env.kill().await;
+    let out = env.wactl(&["metrics"]).await;
+    assert_eq!(out.status.code(), Some(69), "{}", text(&out));
+    assert!(
+        !out.stderr.is_empty(),
+        "the reason on stderr: {}",
+        text(&out)
+    );
+    let body = String::from_utf8(out.stdout).expect("utf-8");
+    let samples = parse_exposition(&body);
+    let names: Vec<&str> = samples.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["waconn_up", "waconn_metrics_generated_timestamp_seconds"],
+        "nothing stale about the sessions:\n{body}"
+    );
+    assert_eq!(samples[0].2, 0.0, "{body}");
+    assert!((generated(&samples) - now).abs() < 60.0, "{body}");
 }
 
-/// Parses the text exposition format strictly enough to catch mistakes:
-/// every sample belongs to a family announced by HELP and TYPE, names and
-/// labels are well formed, values are numbers. Returns (name, labels, value).
+/// Parses the text exposition format (0.0.4) strictly enough to catch
+/// mistakes: every sample belongs to a family announced by HELP then TYPE
+/// just before its samples, names and labels are well formed, label values
+/// quoted with their escapes, no series twice, values are numbers, the body
+/// ends with a newline. Returns (name, labels, value).
 fn parse_exposition(body: &str) -> Vec<(String, String, f64)> {
+    assert!(body.ends_with('\n'), "the exposition ends with a newline");
+    let mut announced: Option<String> = None;
+    let mut series = std::collections::HashSet::new();
+    for line in body.lines() {
+        assert!(
+            !line.is_empty() && !line.ends_with(' '),
+            "stray blank: {line:?}"
+        );
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            announced = rest.split(' ').next().map(str::to_string);
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let name = rest.split(' ').next().expect("name");
+            assert_eq!(
+                announced.as_deref(),
+                Some(name),
+                "TYPE right after its HELP: {line}"
+            );
+        } else {
+            assert!(!line.starts_with('#'), "unknown comment: {line}");
+            let (series_name, _) = line.rsplit_once(' ').expect("sample");
+            assert!(
+                series.insert(series_name.to_string()),
+                "series twice: {line}"
+            );
+            let name = series_name.split('{').next().expect("name");
+            assert_eq!(
+                announced.as_deref(),
+                Some(name),
+                "sample under its own family: {line}"
+            );
+            if let Some(labels) = series_name.split_once('{').map(|(_, l)| l) {
+                let mut rest = labels.strip_suffix('}').expect("labels end with }");
+                while !rest.is_empty() {
+                    let (key, value) = rest.split_once("=\"").expect("key=\"value\"");
+                    assert!(!key.is_empty(), "{line}");
+                    let mut end = None;
+                    let mut escaped = false;
+                    for (i, c) in value.char_indices() {
+                        match (escaped, c) {
+                            (true, '\\' | '"' | 'n') => escaped = false,
+                            (true, _) => panic!("bad escape in {line}"),
+                            (false, '\\') => escaped = true,
+                            (false, '"') => {
+                                end = Some(i);
+                                break;
+                            }
+                            (false, '\n') => panic!("raw newline in {line}"),
+                            _ => {}
+                        }
+                    }
+                    let end = end.unwrap_or_else(|| panic!("unterminated label in {line}"));
+                    rest = value[end + 1..]
+                        .strip_prefix(',')
+                        .unwrap_or(&value[end + 1..]);
+                }
+            }
+        }
+    }
+    parse_samples(body)
+}
+
+/// Names, labels and values of an exposition, each checked.
+fn parse_samples(body: &str) -> Vec<(String, String, f64)> {
     let valid_name = |n: &str| {
         !n.is_empty()
             && n.chars().enumerate().all(|(i, c)| {

@@ -164,7 +164,14 @@ async fn a_client_of_another_uid_is_refused_before_a_byte_is_read() {
         .output()
         .expect("wactl as nobody");
     assert!(!out.status.success(), "{out:?}");
-    assert!(out.stdout.is_empty(), "nothing answered: {out:?}");
+    let refused: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--json: one error object");
+    assert_eq!(
+        refused.as_object().map(|o| o.len()),
+        Some(2),
+        "nothing answered but the error: {refused}"
+    );
+    assert_eq!(refused["error"]["code"], "daemon_unreachable");
     crate::harness::until("the refusal is logged", Duration::from_secs(10), || async {
         env.log()
             .contains(&format!("refused a client of uid {NOBODY}: only uid 0"))

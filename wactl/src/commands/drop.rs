@@ -1,16 +1,16 @@
 //! `wactl drop NUMBER`.
 
-use waconn_proto::{DropRequest, Number, Request, Response};
+use waconn_proto::{Client, DropRequest, Number, Request, Response};
 
-use crate::client::Client;
+use crate::client::unexpected;
 use crate::exit::{self, Failure};
 
-pub async fn run(client: &mut Client, number: Number) -> Result<u8, Failure> {
+pub async fn run(mut client: Client, number: Number) -> Result<u8, Failure> {
     match client.ask(&Request::Drop(DropRequest { number })).await? {
         Response::Done(done) => {
-            eprintln!("{}", done.message);
+            eprintln!("{}", crate::output::one_line(&done.message));
             Ok(exit::OK)
         }
-        other => Err(client.unexpected(other)),
+        other => Err(unexpected(&other)),
     }
 }

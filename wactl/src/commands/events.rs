@@ -2,14 +2,15 @@
 
 use std::io::Write;
 
-use waconn_proto::{EventsRequest, Request, Response};
+use waconn_proto::{Client, EventsRequest, Request, Response};
 
 use crate::cli::EventsArgs;
-use crate::client::Client;
+use crate::client::unexpected;
 use crate::exit::{self, Failure};
+use crate::output::one_line;
 use crate::views::EventView;
 
-pub async fn run(client: &mut Client, args: EventsArgs) -> Result<u8, Failure> {
+pub async fn run(mut client: Client, args: EventsArgs) -> Result<u8, Failure> {
     client
         .send(&Request::Events(EventsRequest {
             numbers: args.numbers,
@@ -18,10 +19,11 @@ pub async fn run(client: &mut Client, args: EventsArgs) -> Result<u8, Failure> {
     loop {
         let response = tokio::select! {
             response = client.next() => response?,
+            // Nothing is read after Ctrl-C, so a frame cut short is harmless.
             _ = tokio::signal::ctrl_c() => return Ok(exit::OK),
         };
         let Response::Event(event) = response else {
-            return Err(client.unexpected(response));
+            return Err(unexpected(&response));
         };
         let view = EventView::from(&event);
         if args.json {
@@ -35,7 +37,7 @@ pub async fn run(client: &mut Client, args: EventsArgs) -> Result<u8, Failure> {
                 view.number,
                 view.from.as_str(),
                 crate::style::state(view.state, 0),
-                view.reason
+                one_line(&view.reason)
             )?;
             out.flush()?;
         }

@@ -2,45 +2,44 @@
 
 use std::io::Write;
 
-use waconn_proto::{InspectRequest, Request, Response};
+use waconn_proto::time::now_ms;
+use waconn_proto::{Client, InspectRequest, Number, Request, Response};
 
-use crate::cli::NumberJsonArgs;
-use crate::client::Client;
+use crate::client::unexpected;
 use crate::exit::{self, Failure};
-use crate::output::ago;
+use crate::output::{ago, one_line};
 use crate::views::InspectView;
 
-pub async fn run(client: &mut Client, args: NumberJsonArgs) -> Result<u8, Failure> {
+pub async fn run(mut client: Client, number: Number, json: bool) -> Result<u8, Failure> {
     let detail = match client
-        .ask(&Request::Inspect(InspectRequest {
-            number: args.number,
-        }))
+        .ask(&Request::Inspect(InspectRequest { number }))
         .await?
     {
         Response::Inspect(detail) => detail,
-        other => return Err(client.unexpected(other)),
+        other => return Err(unexpected(&other)),
     };
-    if args.json {
+    if json {
         super::print_json(&InspectView::from(&detail))?;
         return Ok(exit::OK);
     }
     super::status::print_session(&detail.info)?;
     let mut out = anstream::stdout().lock();
     if let Some(jid) = &detail.info.jid {
-        writeln!(out, "  device          {jid}")?;
+        writeln!(out, "  device          {}", one_line(jid))?;
     }
     writeln!(out, "  registered      {}", ago(detail.info.created_at))?;
     if let Some(at) = detail.info.phone_seen_at {
         writeln!(out, "  phone seen      {}", ago(at))?;
     }
-    if let Some(warning) = super::check::phone_warning(&detail.info, crate::output::now_ms()) {
-        writeln!(out, "  warning         {warning}")?;
+    if let Some(warning) = super::check::phone_warning(&detail.info, now_ms()) {
+        writeln!(out, "  warning         {}", warning.sentence())?;
     }
     writeln!(out, "  disconnects     {}", detail.info.disconnects)?;
     writeln!(
         out,
         "  store           {} ({} bytes)",
-        detail.store_path, detail.store_bytes
+        one_line(&detail.store_path),
+        detail.store_bytes
     )?;
     writeln!(out, "transitions:")?;
     for t in &detail.transitions {
@@ -50,7 +49,7 @@ pub async fn run(client: &mut Client, args: NumberJsonArgs) -> Result<u8, Failur
             ago(t.at),
             t.from.as_str(),
             t.to.as_str(),
-            t.reason
+            one_line(&t.reason)
         )?;
     }
     Ok(exit::OK)

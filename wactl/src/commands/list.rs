@@ -2,13 +2,14 @@
 
 use std::io::Write;
 
-use crate::client::Client;
+use waconn_proto::Client;
+
 use crate::exit::{self, Failure};
-use crate::output::ago;
+use crate::output::{ago, one_line};
 use crate::views::ConnectionsView;
 
-pub async fn run(client: &mut Client, json: bool) -> Result<u8, Failure> {
-    let sessions = super::sessions(client).await?;
+pub async fn run(mut client: Client, json: bool) -> Result<u8, Failure> {
+    let sessions = client.sessions().await?;
     if json {
         super::print_json(&ConnectionsView::new(&sessions))?;
         return Ok(exit::OK);
@@ -33,7 +34,7 @@ pub async fn run(client: &mut Client, json: bool) -> Result<u8, Failure> {
             s.number.as_str(),
             crate::style::state(s.state, 12),
             ago(s.since),
-            s.push_name.as_deref().unwrap_or("-")
+            one_line(s.push_name.as_deref().unwrap_or("-"))
         )?;
     }
     out.flush()?;

@@ -13,42 +13,44 @@ mod status;
 use std::io::Write;
 
 use crate::cli::{Cli, Command};
-use crate::client::Client;
+use crate::client::connect;
 use crate::exit::Failure;
 
-/// Runs the verb `cli` names.
+/// Runs the verb `cli` names. Numbers are checked before the daemon is
+/// asked anything.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
-    if let Command::Completions(args) = &cli.command {
-        let script = crate::docs::completion(args.shell, <Cli as clap::CommandFactory>::command());
-        anstream::stdout().lock().write_all(script.as_bytes())?;
-        return Ok(crate::exit::OK);
-    }
-    let socket = waconn_proto::paths::socket_path(cli.socket.as_deref());
-    let mut client = Client::connect(&socket).await?;
+    let socket = cli.socket.as_deref();
     match cli.command {
-        Command::Pair(args) => pair::run(&mut client, args).await,
-        Command::List(args) => list::run(&mut client, args.json).await,
-        Command::Status(args) => status::run(&mut client, args, &socket).await,
-        Command::Inspect(args) => inspect::run(&mut client, args).await,
-        Command::Reconnect(args) => reconnect::run(&mut client, args.number).await,
-        Command::Drop(args) => drop::run(&mut client, args.number).await,
-        Command::Check(args) => check::run(&mut client, args).await,
-        Command::Events(args) => events::run(&mut client, args).await,
-        Command::Metrics => metrics::run(&mut client, &socket).await,
-        Command::Completions(_) => unreachable!("answered before connecting"),
-    }
-}
-
-/// Every session the daemon has.
-pub(crate) async fn sessions(
-    client: &mut Client,
-) -> Result<Vec<waconn_proto::SessionInfo>, Failure> {
-    match client
-        .ask(&waconn_proto::Request::List(waconn_proto::ListRequest {}))
-        .await?
-    {
-        waconn_proto::Response::Sessions(sessions) => Ok(sessions),
-        other => Err(client.unexpected(other)),
+        Command::Pair(args) => {
+            let number = args.number.parse()?;
+            pair::run(connect(socket).await?, number, args).await
+        }
+        Command::List(args) => list::run(connect(socket).await?, args.json).await,
+        Command::Status(args) => {
+            let number = args.parse()?;
+            status::run(connect(socket).await?, number, args).await
+        }
+        Command::Inspect(args) => {
+            let number = args.number.parse()?;
+            inspect::run(connect(socket).await?, number, args.json).await
+        }
+        Command::Reconnect(args) => {
+            let number = args.parse()?;
+            reconnect::run(connect(socket).await?, number).await
+        }
+        Command::Drop(args) => {
+            let number = args.parse()?;
+            drop::run(connect(socket).await?, number).await
+        }
+        Command::Check(args) => check::run(connect(socket).await?, args).await,
+        Command::Events(args) => events::run(connect(socket).await?, args).await,
+        Command::Metrics => metrics::run(socket).await,
+        Command::Completions(args) => {
+            let script =
+                crate::docs::completion(args.shell, <Cli as clap::CommandFactory>::command());
+            anstream::stdout().lock().write_all(script.as_bytes())?;
+            Ok(crate::exit::OK)
+        }
     }
 }
 

@@ -2,20 +2,22 @@
 //! daemon's.
 
 use std::io::Write;
-use std::path::Path;
 
-use waconn_proto::{Request, Response, SessionInfo, SessionState, StatusRequest};
+use waconn_proto::time::now_ms;
+use waconn_proto::{Client, Number, Request, Response, SessionInfo, SessionState, StatusRequest};
 
 use crate::cli::StatusArgs;
-use crate::client::Client;
+use crate::client::unexpected;
 use crate::exit::{self, Failure};
-use crate::output::{ago, from_now, now_ms};
+use crate::output::{ago, elapsed, from_now, one_line};
 use crate::views::{SessionView, SystemView};
 
-pub async fn run(client: &mut Client, args: StatusArgs, socket: &Path) -> Result<u8, Failure> {
-    let request = Request::Status(StatusRequest {
-        number: args.number.clone(),
-    });
+pub async fn run(
+    mut client: Client,
+    number: Option<Number>,
+    args: StatusArgs,
+) -> Result<u8, Failure> {
+    let request = Request::Status(StatusRequest { number });
     match client.ask(&request).await? {
         Response::Session(info) => {
             if args.json {
@@ -35,9 +37,9 @@ pub async fn run(client: &mut Client, args: StatusArgs, socket: &Path) -> Result
             writeln!(
                 out,
                 "waconnd {} (pid {}), up {}",
-                view.version,
+                one_line(&view.version),
                 view.pid,
-                ago(view.started_at).trim_end_matches(" ago")
+                elapsed(view.started_at)
             )?;
             writeln!(
                 out,
@@ -68,12 +70,12 @@ pub async fn run(client: &mut Client, args: StatusArgs, socket: &Path) -> Result
                 _ => writeln!(out, "connect rate {}/s", view.connect_rate)?,
             }
             if args.verbose {
-                writeln!(out, "socket    {}", socket.display())?;
-                writeln!(out, "data dir  {}", view.data_dir)?;
+                writeln!(out, "socket    {}", client.socket().display())?;
+                writeln!(out, "data dir  {}", one_line(&view.data_dir))?;
             }
             Ok(exit::OK)
         }
-        other => Err(client.unexpected(other)),
+        other => Err(unexpected(&other)),
     }
 }
 
@@ -86,10 +88,10 @@ pub(crate) fn print_session(info: &SessionInfo) -> Result<(), Failure> {
         info.number,
         crate::style::state(info.state, 0),
         ago(info.since),
-        crate::style::dim(&format!("({})", info.reason))
+        crate::style::dim(&format!("({})", one_line(&info.reason)))
     )?;
     if let Some(name) = &info.push_name {
-        writeln!(out, "  name            {name}")?;
+        writeln!(out, "  name            {}", one_line(name))?;
     }
     if let Some(at) = info.connected_at {
         writeln!(out, "  connected       {}", ago(at))?;
