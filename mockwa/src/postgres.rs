@@ -237,7 +237,10 @@ impl PostgresServer {
 impl Drop for PostgresServer {
     fn drop(&mut self) {
         if let Err(e) = self.shutdown() {
-            eprintln!("throwaway PostgreSQL on port {} did not stop: {e:#}", self.port);
+            eprintln!(
+                "throwaway PostgreSQL on port {} did not stop: {e:#}",
+                self.port
+            );
         }
     }
 }

@@ -12,8 +12,13 @@ fn starts_answers_and_is_gone_after_drop() {
     let port = server.port();
     TcpStream::connect(("127.0.0.1", port)).expect("the server listens");
     let url = server.url();
-    assert!(url.starts_with(&format!("postgres://{SUPERUSER}:{}@127.0.0.1:{port}/", server.password())));
-    server.create_database("made_here").expect("createdb with the password");
+    assert!(url.starts_with(&format!(
+        "postgres://{SUPERUSER}:{}@127.0.0.1:{port}/",
+        server.password()
+    )));
+    server
+        .create_database("made_here")
+        .expect("createdb with the password");
     assert!(server.url_for("made_here").ends_with("/made_here"));
 
     let debug = format!("{server:?}");
@@ -23,7 +28,11 @@ fn starts_answers_and_is_gone_after_drop() {
         let owner = std::fs::metadata(&root).expect("root dir").uid();
         assert_ne!(owner, 0, "the data belongs to an unprivileged user");
     }
-    assert!(server.log().contains("ready to accept connections"), "{}", server.log());
+    assert!(
+        server.log().contains("ready to accept connections"),
+        "{}",
+        server.log()
+    );
 
     drop(server);
     assert!(
