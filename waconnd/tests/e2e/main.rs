@@ -8,6 +8,7 @@ mod docs;
 mod faults;
 mod harness;
 mod lifecycle;
+mod postgres;
 mod schema;
 mod scripts;
 mod secrets;
