@@ -28,6 +28,14 @@ pub struct Log {
 }
 
 impl Log {
+    /// An empty log of `backend`.
+    pub fn new(backend: &'static str) -> Self {
+        Self {
+            backend,
+            lines: Vec::new(),
+        }
+    }
+
     /// Writes down `value` under `step`.
     pub fn note(&mut self, step: &str, value: impl Debug) {
         self.lines.push(format!("{step}: {value:?}"));
@@ -49,7 +57,8 @@ impl Log {
     }
 }
 
-type Scenario = for<'a> fn(&'a dyn Backend, &'a mut Log) -> BoxFuture<'a, ()>;
+/// A sequence of store calls recorded in a [`Log`].
+pub type Scenario = for<'a> fn(&'a dyn Backend, &'a mut Log) -> BoxFuture<'a, ()>;
 
 /// Runs `scenario` on a fresh SQLite store and a fresh PostgreSQL backend
 /// and compares what they answered.
@@ -61,14 +70,8 @@ async fn agree(scenario: Scenario) {
         .expect("open SQLite store");
     let db = Db::start().await;
     let pg = db.owned("15550001111", 1).await;
-    let mut sqlite_log = Log {
-        backend: "sqlite",
-        lines: Vec::new(),
-    };
-    let mut pg_log = Log {
-        backend: "postgres",
-        lines: Vec::new(),
-    };
+    let mut sqlite_log = Log::new("sqlite");
+    let mut pg_log = Log::new("postgres");
     scenario(&sqlite, &mut sqlite_log).await;
     scenario(&pg, &mut pg_log).await;
     assert!(!pg_log.lines.is_empty(), "the scenario recorded nothing");
@@ -514,7 +517,7 @@ fn app_state<'a>(s: &'a dyn Backend, log: &'a mut Log) -> BoxFuture<'a, ()> {
     })
 }
 
-fn mapping(lid: &str, pn: &str, created: i64, updated: i64, source: &str) -> LidPnMappingEntry {
+pub fn mapping(lid: &str, pn: &str, created: i64, updated: i64, source: &str) -> LidPnMappingEntry {
     LidPnMappingEntry {
         lid: lid.into(),
         phone_number: pn.into(),
