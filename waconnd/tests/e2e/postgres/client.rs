@@ -25,7 +25,7 @@ impl Session {
     pub async fn start(mock: &MockWa, backend: impl Backend + 'static) -> Self {
         let bot = Bot::builder()
             .with_backend(backend)
-            .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(&mock.url()))
+            .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(mock.url()))
             .with_version((2, 3000, 1_000_000_000))
             .skip_history_sync()
             .build()

@@ -181,14 +181,7 @@ async fn delete_removes_every_row_of_one_number_only() {
 
     let removed = db.engine.delete("15550001111").await.expect("delete");
     assert_eq!(removed, 4, "device, session and two prekeys");
-    assert_eq!(
-        db.engine
-            .fingerprint("15550001111")
-            .await
-            .expect("fingerprint")
-            .rows(),
-        0
-    );
+    assert_eq!(db.rows("15550001111").await, 0);
     assert_eq!(db.engine.owner("15550001111").await.expect("owner"), None);
     assert_eq!(
         db.engine

@@ -90,14 +90,7 @@ async fn without_an_owner_row_nothing_is_written() {
     assert_eq!(loss.owner, None);
     assert!(loss.to_string().contains("it has no owner now"), "{loss}");
     assert!(!backend.exists().await.expect("exists"));
-    assert_eq!(
-        db.engine
-            .fingerprint(NUMBER)
-            .await
-            .expect("fingerprint")
-            .rows(),
-        0
-    );
+    assert_eq!(db.rows(NUMBER).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -107,14 +100,7 @@ async fn deleting_a_number_fences_its_writer_out() {
     backend.create().await.expect("create");
     db.engine.delete(NUMBER).await.expect("delete");
     lost(backend.create().await);
-    assert_eq!(
-        db.engine
-            .fingerprint(NUMBER)
-            .await
-            .expect("fingerprint")
-            .rows(),
-        0
-    );
+    assert_eq!(db.rows(NUMBER).await, 0);
 }
 
 /// A claim in the middle of a stream of writes: once it has committed and

@@ -218,14 +218,7 @@ async fn import_refuses_what_would_mix_or_lose_data() {
         .expect_err("twice");
     assert!(matches!(err, PgError::AlreadyPresent { .. }), "{err:?}");
     assert!(err.to_string().contains("delete them first"), "{err}");
-    assert_eq!(
-        db.engine
-            .fingerprint(NUMBER)
-            .await
-            .expect("fingerprint")
-            .rows(),
-        1
-    );
+    assert_eq!(db.rows(NUMBER).await, 1);
 
     // Schemas of another whatsapp-rust: refused, whichever way they differ.
     let mut conn =

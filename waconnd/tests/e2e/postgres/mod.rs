@@ -32,6 +32,15 @@ impl Db {
         Self { engine, server }
     }
 
+    /// Rows of `number` across every credential table.
+    pub async fn rows(&self, number: &str) -> u64 {
+        self.engine
+            .fingerprint(number)
+            .await
+            .expect("fingerprint")
+            .rows()
+    }
+
     /// `number`'s backend, owned by [`NODE`] at `epoch` (owner row set).
     pub async fn owned(&self, number: &str, epoch: i64) -> PgBackend {
         let fence = Fence::new(NODE, epoch);

@@ -89,25 +89,28 @@ const SELECT: &str = "SELECT lid, pn, registration_id, noise_key, identity_key, 
         lid_migrated, last_signed_pre_key_rotation_ms, read_receipts_disabled
     FROM device WHERE number = $1 AND id = $2";
 
-/// Inserts the row; `UPSERT` adds the update of every column on conflict.
-const INSERT: &str = "INSERT INTO device (number, id, lid, pn, registration_id, noise_key,
-        identity_key, signed_pre_key, signed_pre_key_id, signed_pre_key_signature, adv_secret_key,
-        account, push_name, app_version_primary, app_version_secondary, app_version_tertiary,
-        app_version_last_fetched_ms, edge_routing_info, props_hash, next_pre_key_id, nct_salt,
-        server_has_prekeys, server_cert_chain, login_counter, first_unupload_pre_key_id,
-        lid_migrated, last_signed_pre_key_rotation_ms, read_receipts_disabled)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22, $23, $24, $25, $26, $27, $28)";
+/// The insert of a whole row; `INSERT` and `UPSERT` are built on it.
+macro_rules! insert_device {
+    () => {
+        "INSERT INTO device (number, id, lid, pn, registration_id, noise_key,
+            identity_key, signed_pre_key, signed_pre_key_id, signed_pre_key_signature,
+            adv_secret_key, account, push_name, app_version_primary, app_version_secondary,
+            app_version_tertiary, app_version_last_fetched_ms, edge_routing_info, props_hash,
+            next_pre_key_id, nct_salt, server_has_prekeys, server_cert_chain, login_counter,
+            first_unupload_pre_key_id, lid_migrated, last_signed_pre_key_rotation_ms,
+            read_receipts_disabled)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+            $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
+    };
+}
 
-const UPSERT: &str = "INSERT INTO device (number, id, lid, pn, registration_id, noise_key,
-        identity_key, signed_pre_key, signed_pre_key_id, signed_pre_key_signature, adv_secret_key,
-        account, push_name, app_version_primary, app_version_secondary, app_version_tertiary,
-        app_version_last_fetched_ms, edge_routing_info, props_hash, next_pre_key_id, nct_salt,
-        server_has_prekeys, server_cert_chain, login_counter, first_unupload_pre_key_id,
-        lid_migrated, last_signed_pre_key_rotation_ms, read_receipts_disabled)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22, $23, $24, $25, $26, $27, $28)
-    ON CONFLICT (number, id) DO UPDATE SET
+/// Inserts the row; fails when the device exists.
+const INSERT: &str = insert_device!();
+
+/// Inserts the row or overwrites every column of it.
+const UPSERT: &str = concat!(
+    insert_device!(),
+    " ON CONFLICT (number, id) DO UPDATE SET
         lid = EXCLUDED.lid, pn = EXCLUDED.pn, registration_id = EXCLUDED.registration_id,
         noise_key = EXCLUDED.noise_key, identity_key = EXCLUDED.identity_key,
         signed_pre_key = EXCLUDED.signed_pre_key, signed_pre_key_id = EXCLUDED.signed_pre_key_id,
@@ -124,7 +127,8 @@ const UPSERT: &str = "INSERT INTO device (number, id, lid, pn, registration_id, 
         first_unupload_pre_key_id = EXCLUDED.first_unupload_pre_key_id,
         lid_migrated = EXCLUDED.lid_migrated,
         last_signed_pre_key_rotation_ms = EXCLUDED.last_signed_pre_key_rotation_ms,
-        read_receipts_disabled = EXCLUDED.read_receipts_disabled";
+        read_receipts_disabled = EXCLUDED.read_receipts_disabled"
+);
 
 fn key_pair_bytes(pair: &KeyPair) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(64);

@@ -12,6 +12,26 @@ use super::PgBackend;
 use crate::engine::postgres::batch::last_per_key;
 use crate::engine::postgres::error::Db;
 
+impl PgBackend {
+    /// Upserts a batch of `(address, bytes)` rows with `sql` (`$3` the
+    /// addresses, `$4` the bytes), the last row of an address winning.
+    async fn put_by_address(
+        &self,
+        sql: &'static str,
+        rows: &[(Arc<str>, impl AsRef<[u8]>)],
+    ) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let rows = last_per_key(rows.iter(), |(address, _)| address.clone());
+        let addresses: Vec<&str> = rows.iter().map(|(a, _)| &**a).collect();
+        let values: Vec<&[u8]> = rows.iter().map(|(_, v)| v.as_ref()).collect();
+        self.write(self.scoped(sql).bind(addresses).bind(values))
+            .await
+            .map(drop)
+    }
+}
+
 #[async_trait]
 impl SignalStore for PgBackend {
     async fn put_identity(&self, address: &str, key: [u8; 32]) -> Result<()> {
@@ -28,23 +48,13 @@ impl SignalStore for PgBackend {
     }
 
     async fn put_identities_batch(&self, identities: &[(Arc<str>, [u8; 32])]) -> Result<()> {
-        if identities.is_empty() {
-            return Ok(());
-        }
-        let rows = last_per_key(identities.iter(), |(address, _)| address.clone());
-        let addresses: Vec<&str> = rows.iter().map(|(a, _)| &**a).collect();
-        let keys: Vec<&[u8]> = rows.iter().map(|(_, k)| &k[..]).collect();
-        self.write(
-            self.scoped(
-                "INSERT INTO identities (number, device_id, address, key)
-                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::bytea[])
-                 ON CONFLICT (number, device_id, address) DO UPDATE SET key = EXCLUDED.key",
-            )
-            .bind(addresses)
-            .bind(keys),
+        self.put_by_address(
+            "INSERT INTO identities (number, device_id, address, key)
+             SELECT $1, $2, * FROM UNNEST($3::text[], $4::bytea[])
+             ON CONFLICT (number, device_id, address) DO UPDATE SET key = EXCLUDED.key",
+            identities,
         )
         .await
-        .map(drop)
     }
 
     async fn load_identity(&self, address: &str) -> Result<Option<[u8; 32]>> {
@@ -104,23 +114,13 @@ impl SignalStore for PgBackend {
     }
 
     async fn put_sessions_batch(&self, sessions: &[(Arc<str>, Bytes)]) -> Result<()> {
-        if sessions.is_empty() {
-            return Ok(());
-        }
-        let rows = last_per_key(sessions.iter(), |(address, _)| address.clone());
-        let addresses: Vec<&str> = rows.iter().map(|(a, _)| &**a).collect();
-        let records: Vec<&[u8]> = rows.iter().map(|(_, r)| &r[..]).collect();
-        self.write(
-            self.scoped(
-                "INSERT INTO sessions (number, device_id, address, record)
-                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::bytea[])
-                 ON CONFLICT (number, device_id, address) DO UPDATE SET record = EXCLUDED.record",
-            )
-            .bind(addresses)
-            .bind(records),
+        self.put_by_address(
+            "INSERT INTO sessions (number, device_id, address, record)
+             SELECT $1, $2, * FROM UNNEST($3::text[], $4::bytea[])
+             ON CONFLICT (number, device_id, address) DO UPDATE SET record = EXCLUDED.record",
+            sessions,
         )
         .await
-        .map(drop)
     }
 
     async fn delete_session(&self, address: &str) -> Result<()> {
@@ -322,23 +322,13 @@ impl SignalStore for PgBackend {
     }
 
     async fn put_sender_keys_batch(&self, sender_keys: &[(Arc<str>, Bytes)]) -> Result<()> {
-        if sender_keys.is_empty() {
-            return Ok(());
-        }
-        let rows = last_per_key(sender_keys.iter(), |(address, _)| address.clone());
-        let addresses: Vec<&str> = rows.iter().map(|(a, _)| &**a).collect();
-        let records: Vec<&[u8]> = rows.iter().map(|(_, r)| &r[..]).collect();
-        self.write(
-            self.scoped(
-                "INSERT INTO sender_keys (number, device_id, address, record)
-                 SELECT $1, $2, * FROM UNNEST($3::text[], $4::bytea[])
-                 ON CONFLICT (number, device_id, address) DO UPDATE SET record = EXCLUDED.record",
-            )
-            .bind(addresses)
-            .bind(records),
+        self.put_by_address(
+            "INSERT INTO sender_keys (number, device_id, address, record)
+             SELECT $1, $2, * FROM UNNEST($3::text[], $4::bytea[])
+             ON CONFLICT (number, device_id, address) DO UPDATE SET record = EXCLUDED.record",
+            sender_keys,
         )
         .await
-        .map(drop)
     }
 
     async fn get_sender_key(&self, address: &str) -> Result<Option<Vec<u8>>> {
