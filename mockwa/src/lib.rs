@@ -12,6 +12,9 @@
 //! admin API served on the same port as the WebSocket (see [`admin`]).
 //! Clients must be built with `whatsapp-rust`'s `danger-skip-cert-chain-verify`
 //! feature: the mock's certificate chain is zero-signed.
+//!
+//! [`postgres`] runs a throwaway PostgreSQL server for the tests and
+//! benchmarks that need a database (the server only, no client library).
 
 pub mod admin;
 mod config;
@@ -23,6 +26,7 @@ mod keys;
 mod nodes;
 mod pair_code;
 mod phone;
+pub mod postgres;
 mod register;
 mod registry;
 mod server;

@@ -7,6 +7,7 @@
 //! published records → the registry writer and pairing watchers.
 
 pub mod cli;
+pub mod engine;
 mod fdlimit;
 mod fsutil;
 mod limiter;

@@ -5,6 +5,7 @@ mod faults;
 mod http;
 mod lifecycle;
 mod many;
+mod postgres;
 
 use std::time::Duration;
 

@@ -9,6 +9,7 @@ mod docs;
 mod faults;
 mod harness;
 mod lifecycle;
+mod postgres;
 mod schema;
 mod scripts;
 mod secrets;
