@@ -21,6 +21,8 @@ pub enum ErrorCode {
     ShuttingDown,
     /// Pairing ended without a linked device (deadline, wrong phone...).
     PairingFailed,
+    /// The daemon carries no more numbers under its limits (open files).
+    LimitReached,
 }
 
 impl ErrorCode {
@@ -35,6 +37,7 @@ impl ErrorCode {
             Self::Internal => "internal",
             Self::ShuttingDown => "shutting_down",
             Self::PairingFailed => "pairing_failed",
+            Self::LimitReached => "limit_reached",
         }
     }
 }
@@ -73,6 +76,7 @@ mod tests {
             ErrorCode::Internal,
             ErrorCode::ShuttingDown,
             ErrorCode::PairingFailed,
+            ErrorCode::LimitReached,
         ];
         let names: std::collections::BTreeSet<_> = all.iter().map(|c| c.as_str()).collect();
         assert_eq!(names.len(), all.len());

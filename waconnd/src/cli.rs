@@ -175,7 +175,7 @@ pub const MAN_SECTIONS: &[(&str, &str)] = &[
 The registry: every number, its state, reason and timestamps. Written atomically within a second of every change (pair and drop answer once it is on disk); a corrupt one is moved aside, never overwritten, and rebuilt from the credential stores.
 .TP
 \fI~/.local/share/waconn/sessions/NUMBER.db\fR
-One credential store (SQLite; a \-journal beside it while a write is under way) per number. Deleted when the phone logs the device out or on \fBwactl drop\fR.
+One credential store (whatsapp\-rust's SQLite store, with its \-wal and \-shm files) per number. Deleted when the phone logs the device out or on \fBwactl drop\fR.
 .TP
 \fI~/.local/share/waconn/waconnd.lock\fR
 Held while a daemon runs on this data directory: a second one refuses to start.
@@ -195,7 +195,7 @@ Stop accepting requests, close every session gracefully (never logging out), sav
     (
         "LIMITS",
         r#"
-Each session holds one file descriptor for good, its socket. The stores' databases are open only while in use, at most 128 at a time for all sessions together. The daemon raises its soft limit to the hard one at start, warns when the restored sessions will not fit, keeps the last 16 descriptors for clients and registry writes, and a session that finds no room says \fBout of file descriptors: the limit is N\fR in its reason and the log. Raise \fBLimitNOFILE\fR (or the hard \fBulimit \-n\fR) to one per number plus 300; the unit's 20000 carries 19,000 numbers.
+Each number holds four file descriptors for good: its socket, and its SQLite store's database, WAL and WAL index. The daemon raises its soft limit to the hard one at start and says how many numbers it carries (the limit less 100, divided by 4), warns when the restored sessions will not fit, refuses to pair a new number past it (\fBlimit_reached\fR, with the limit and the fix), keeps the last 16 descriptors for clients and registry writes, and a session that finds no room says \fBout of file descriptors: the limit is N\fR in its reason and the log. Raise \fBLimitNOFILE\fR (or the hard \fBulimit \-n\fR) to 4 per number plus 100; the unit's 65536 carries about 16,000 numbers.
 .PP
 A registry that cannot be written (disk full, read\-only) fails \fBwactl pair\fR and \fBwactl drop\fR with the reason, leaves the previous registry in place and is retried every 2 s.
 "#,

@@ -3,10 +3,9 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-/// What each session holds for good: its socket. Its store's files are
-/// open only while in use, at most [`crate::store::OPEN_FILES`] of them
-/// for all sessions together.
-pub const PER_SESSION: u64 = 1;
+/// What each session holds for good: its socket, and its store's
+/// database, WAL and WAL index.
+pub const PER_SESSION: u64 = 4;
 
 /// Raises the soft limit on open files to the hard limit.
 pub fn raise() {
@@ -33,21 +32,20 @@ fn limit() -> Option<u64> {
 }
 
 /// Descriptors the daemon needs besides its sessions: runtime, clients,
-/// registry writes, and the store files open at a time.
-const BASE: u64 = 64 + crate::store::OPEN_FILES as u64;
+/// registry writes.
+const BASE: u64 = 64;
 
 /// Descriptors kept free for clients and registry writes: a new session
 /// is not started into them.
 const RESERVE: u64 = 16;
 
-/// Whether one more session fits under the limit with the reserve and
-/// room for the open store files left free. Descriptors are handed out
-/// lowest first, so the number at `limit - RESERVE - OPEN_FILES -
-/// PER_SESSION` is free only while the process holds fewer than that: one
-/// `fcntl`, however many are open.
+/// Whether one more session fits under the limit with the reserve left
+/// free. Descriptors are handed out lowest first, so the number at `limit -
+/// RESERVE - PER_SESSION` is free only while the process holds fewer than
+/// that: one `fcntl`, however many are open.
 pub fn room_for_session() -> bool {
     let Some(limit) = limit() else { return true };
-    let kept = RESERVE + crate::store::OPEN_FILES as u64 + PER_SESSION;
+    let kept = RESERVE + PER_SESSION;
     let Some(probe) = limit.checked_sub(kept) else {
         return false;
     };
@@ -64,14 +62,25 @@ pub fn room_for_session() -> bool {
         .is_ok_and(|fd| std::os::fd::AsRawFd::as_raw_fd(&fd) == probe)
 }
 
-/// Warns at start when `sessions` cannot all fit under the limit.
+/// How many sessions the limit carries, if there is one.
+pub fn capacity() -> Option<u64> {
+    limit().map(|limit| limit.saturating_sub(BASE + RESERVE) / PER_SESSION)
+}
+
+/// Says at start how many sessions the limit carries, and warns when
+/// `sessions` will not all fit.
 pub fn check_capacity(sessions: usize) {
-    let Some(limit) = limit() else { return };
-    let needed = sessions as u64 * PER_SESSION + BASE;
-    if needed > limit {
+    let (Some(limit), Some(fit)) = (limit(), capacity()) else {
+        return;
+    };
+    if sessions as u64 > fit {
         tracing::warn!(
-            "{sessions} session(s) need about {needed} file descriptors but the limit is {limit}: about {} will fit; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`)",
-            limit.saturating_sub(BASE) / PER_SESSION
+            "{sessions} session(s) need about {} file descriptors ({PER_SESSION} each) but the limit is {limit}: about {fit} will fit; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) to {PER_SESSION} per number plus 100",
+            sessions as u64 * PER_SESSION + BASE + RESERVE
+        );
+    } else {
+        tracing::info!(
+            "the open files limit {limit} carries about {fit} numbers ({PER_SESSION} descriptors each)"
         );
     }
 }
@@ -99,8 +108,7 @@ pub fn exhausted_now() -> bool {
 pub fn explain() -> String {
     let limit = limit().map_or("unlimited".to_owned(), |l| l.to_string());
     let message = format!(
-        "out of file descriptors: the limit is {limit} and each session needs {PER_SESSION} and the stores up to {} more; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`), then restart waconnd or run `wactl reconnect`",
-        crate::store::OPEN_FILES
+        "out of file descriptors: the limit is {limit} and each number needs {PER_SESSION}; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) to {PER_SESSION} per number plus 100, then restart waconnd or run `wactl reconnect`"
     );
     static LAST: AtomicI64 = AtomicI64::new(0);
     let now = crate::time::now_ms();

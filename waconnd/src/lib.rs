@@ -18,8 +18,6 @@ mod pushback;
 mod registry;
 mod server;
 mod session;
-// SQLite's file layer is a C interface: its callbacks are `unsafe` by nature.
-#[allow(unsafe_code)]
 mod store;
 mod supervisor;
 mod time;

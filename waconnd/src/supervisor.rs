@@ -280,6 +280,16 @@ impl Supervisor {
         let registering = self.registering.lock().await;
         let known = self.ctx.table.lock().contains_key(number);
         if !known {
+            let running = self.ctx.table.lock().len() as u64;
+            if let Some(fit) = crate::fdlimit::capacity().filter(|fit| running >= *fit) {
+                return Err(ErrorReply::new(
+                    ErrorCode::LimitReached,
+                    format!(
+                        "cannot pair {number}: waconnd runs {running} numbers and its open files limit carries about {fit} ({} descriptors each); raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) and restart waconnd",
+                        crate::fdlimit::PER_SESSION
+                    ),
+                ));
+            }
             let now = now_ms();
             let deadline = crate::time::after(now, self.config.pairing_ttl);
             let record = Record::new_pairing(number.clone(), now, deadline);

@@ -233,7 +233,7 @@ A closed standard output (\fBwactl list | head \-1\fR) ends wactl quietly with s
 .PP
 \fBevents\fR: one object per line: \fBnumber\fR, \fBat\fR, \fBtime\fR (RFC 3339), \fBfrom\fR, \fBstate\fR, \fBreason\fR.
 .PP
-On failure every \fB\-\-json\fR command prints one object on standard output, with the message also on standard error and the same exit status: \fB{"error": {"code": "unknown_number", "message": "..."}, "exitCode": 1}\fR. The codes are stable: \fBusage\fR (2), \fBunknown_number\fR, \fBinvalid_state\fR, \fBbad_request\fR, \fBpairing_failed\fR (1), \fBdaemon_unreachable\fR, \fBshutting_down\fR (69), \fBinternal\fR (70), \fBprotocol_mismatch\fR (76).
+On failure every \fB\-\-json\fR command prints one object on standard output, with the message also on standard error and the same exit status: \fB{"error": {"code": "unknown_number", "message": "..."}, "exitCode": 1}\fR. The codes are stable: \fBusage\fR (2), \fBunknown_number\fR, \fBinvalid_state\fR, \fBbad_request\fR, \fBlimit_reached\fR (1; the daemon's open files limit carries no more numbers), \fBpairing_failed\fR (4), \fBdaemon_unreachable\fR, \fBshutting_down\fR (69), \fBinternal\fR (70), \fBprotocol_mismatch\fR (76).
 .PP
 States: PAIRING, CONNECTING, CONNECTED, DISCONNECTED, RECONNECTING, LOGGED_OUT, REPLACED, BANNED, OUTDATED, FAILED.
 "#,

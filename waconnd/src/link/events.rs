@@ -21,9 +21,10 @@ pub struct Forwarder {
     signals: SignalSender,
     generation: u64,
     version: WaVersion,
-    /// The client's own reconnecting: on only for the reconnect the server
-    /// asks for right after a pairing, which must run on the client that
-    /// paired (it keeps in memory that a first sync is due).
+    /// The client's own reconnecting: on only while pairing, from the first
+    /// code shown until logged in, since the reconnect the server asks for
+    /// right after a pairing must run on the client that paired (it keeps in
+    /// memory that a first sync is due).
     auto_reconnect: Arc<AtomicBool>,
 }
 
@@ -47,8 +48,12 @@ impl Forwarder {
 impl EventHandler for Forwarder {
     fn handle_event(&self, event: Arc<Event>) {
         match &*event {
-            // Before the server's 515, which follows the client's answer.
-            Event::PairSuccess(_) => self.auto_reconnect.store(true, Ordering::Relaxed),
+            // A pairing that reached WhatsApp keeps its client, which must
+            // log in again itself after the server's 515: the event that
+            // says the pairing succeeded can come after the 515 is read.
+            Event::PairingQrCode(_) | Event::PairingCode(_) | Event::PairSuccess(_) => {
+                self.auto_reconnect.store(true, Ordering::Relaxed)
+            }
             Event::Connected(_) => self.auto_reconnect.store(false, Ordering::Relaxed),
             _ => {}
         }

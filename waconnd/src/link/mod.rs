@@ -19,6 +19,7 @@ use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 
 use crate::limiter::ConnectLimiter;
 use crate::session::signal::Signal;
+use crate::store::Store;
 use crate::version::WaVersion;
 
 /// Signals tagged with the generation of the link that sent them, so that
@@ -70,35 +71,21 @@ impl Ready {
     }
 }
 
-/// Opens the store at `store` and builds a client on it for `number`'s
-/// session, speaking WhatsApp Web `version`. The caller takes the attempt's
-/// turn between building and running it, so the attempt follows the turn
-/// at once (the rate the server sees is the limiter's). The client makes
-/// one connection and stops when it fails or ends, leaving the next to the
-/// caller; only the reconnect the server asks for right after a pairing is
-/// its own, since the client must keep what it learned while pairing.
+/// Builds a client on `store` for `number`'s session, speaking WhatsApp
+/// Web `version`. The caller takes the attempt's turn between building and
+/// running it, so the attempt follows the turn at once (the rate the server
+/// sees is the limiter's). The client makes one connection and stops when
+/// it fails or ends, leaving the next to the caller; only a pairing that
+/// reached WhatsApp reconnects on its own until it is logged in, since the
+/// client must keep what it learned while pairing.
 pub async fn build(
     settings: &LinkSettings,
-    store: &Path,
+    store: Store,
     number: &str,
     version: WaVersion,
     generation: u64,
     signals: SignalSender,
 ) -> anyhow::Result<Ready> {
-    if !crate::fdlimit::room_for_session() {
-        anyhow::bail!("{}", crate::fdlimit::explain());
-    }
-    let backend = crate::store::open(store).await.map_err(|e| {
-        let path = store.display();
-        if crate::fdlimit::exhausted_now() {
-            anyhow::anyhow!(
-                "cannot open credential store `{path}`: {}",
-                crate::fdlimit::explain()
-            )
-        } else {
-            anyhow::anyhow!("cannot open credential store `{path}`: {e}")
-        }
-    })?;
     let mut transport = TokioWebSocketTransportFactory::new();
     if let Some(url) = &settings.url {
         transport = transport.with_url(url);
@@ -110,7 +97,7 @@ pub async fn build(
         generation,
     );
     let bot = Bot::builder()
-        .with_backend(backend)
+        .with_backend_arc(store)
         .with_transport_factory(factory)
         .with_runtime(runtime::SessionRuntime::new(number))
         .with_version(version.parts())
@@ -133,14 +120,30 @@ pub async fn build(
     Ok(Ready { bot, client })
 }
 
-/// The JID of the device paired in the store at `store`, if any. Opens the
+/// Opens the store at `path`, saying plainly when descriptors ran out.
+pub async fn open_store(path: &Path) -> anyhow::Result<Store> {
+    if !crate::fdlimit::room_for_session() {
+        anyhow::bail!("{}", crate::fdlimit::explain());
+    }
+    crate::store::open(path).await.map_err(|e| {
+        let path = path.display();
+        if crate::fdlimit::exhausted_now() {
+            anyhow::anyhow!(
+                "cannot open credential store `{path}`: {}",
+                crate::fdlimit::explain()
+            )
+        } else {
+            anyhow::anyhow!("cannot open credential store `{path}`: {e:#}")
+        }
+    })
+}
+
+/// The JID of the device paired in the store at `path`, if any. Opens the
 /// store without connecting.
-pub async fn paired_jid(store: &Path) -> anyhow::Result<Option<String>> {
-    let backend = crate::store::open(store)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open credential store `{}`: {e}", store.display()))?;
+pub async fn paired_jid(path: &Path) -> anyhow::Result<Option<String>> {
+    let store = open_store(path).await?;
     let bot = Bot::builder()
-        .with_backend(backend)
+        .with_backend_arc(store)
         .skip_history_sync()
         .build()
         .await

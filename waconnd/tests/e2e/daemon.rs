@@ -221,7 +221,7 @@ async fn running_out_of_descriptors_is_said_plainly_with_the_limit() {
     assert!(env.log().contains(&said), "{}", env.log());
     assert!(
         env.log().contains(&format!(
-            "3 session(s) need about 195 file descriptors but the limit is {limit}"
+            "3 session(s) need about 92 file descriptors (4 each) but the limit is {limit}"
         )),
         "warned at start: {}",
         env.log()

@@ -57,11 +57,25 @@ impl Env {
 
     /// mockwa and a directory, the daemon not started yet.
     pub async fn prepare(args: &[&str], vars: &[(&str, &str)]) -> Self {
-        let mock = MockWa::start(Config::default())
-            .await
-            .expect("start mockwa");
+        Self::prepare_with(
+            tempfile::tempdir().expect("tempdir"),
+            Config::default(),
+            args,
+            vars,
+        )
+        .await
+    }
+
+    /// [`Env::prepare`] in `dir`, with mockwa started from `config`.
+    pub async fn prepare_with(
+        dir: tempfile::TempDir,
+        config: Config,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Self {
+        let mock = MockWa::start(config).await.expect("start mockwa");
         Self {
-            dir: tempfile::tempdir().expect("tempdir"),
+            dir,
             mock,
             daemon: None,
             args: args.iter().map(|s| s.to_string()).collect(),

@@ -17,3 +17,4 @@ mod socket;
 mod storage;
 mod storms;
 mod terminal;
+mod upgrade;

@@ -152,12 +152,13 @@ struct FailureError {
 }
 
 /// The error codes wactl(1) documents, with their exit codes.
-const ERROR_CODES: [(&str, u8); 9] = [
+const ERROR_CODES: [(&str, u8); 10] = [
     ("usage", 2),
     ("unknown_number", 1),
     ("invalid_state", 1),
     ("bad_request", 1),
-    ("pairing_failed", 1),
+    ("limit_reached", 1),
+    ("pairing_failed", 4),
     ("daemon_unreachable", 69),
     ("shutting_down", 69),
     ("internal", 70),

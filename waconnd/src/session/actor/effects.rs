@@ -71,20 +71,35 @@ impl Actor {
     /// connect queue. A request or a stop cancels it.
     fn ready_client(&mut self, wait: Duration) {
         self.generation += 1;
+        tracing::debug!(
+            "{}: next client (link {}) in {wait:?}",
+            self.number(),
+            self.generation
+        );
         let ctx = Arc::clone(&self.ctx);
-        let store = self.store.clone();
+        let (path, opened) = (self.store.clone(), self.backend.clone());
         let number = self.number().to_string();
         let (generation, signals) = (self.generation, self.signals.clone());
         self.turn = Some(Box::pin(async move {
             tokio::time::sleep(wait).await;
             let building = ctx.link.builds.acquire().await?;
+            let store = match opened {
+                Some(store) => store,
+                None => crate::link::open_store(&path).await?,
+            };
             let version = ctx.version.current();
-            let ready =
-                crate::link::build(&ctx.link, &store, &number, version, generation, signals)
-                    .await?;
+            let ready = crate::link::build(
+                &ctx.link,
+                Arc::clone(&store),
+                &number,
+                version,
+                generation,
+                signals,
+            )
+            .await?;
             drop(building);
             ctx.link.limiter.acquire().await;
-            Ok(ready)
+            Ok((ready, store))
         }));
     }
 

@@ -19,6 +19,7 @@ use super::policy::{self, Input};
 use super::record::Record;
 use super::{Command, SessionHandle};
 use crate::link::{self, Link};
+use crate::store::Store;
 use crate::time::until;
 use crate::version;
 
@@ -49,6 +50,7 @@ pub fn spawn(
         ctx,
         model: Model::new(record),
         store,
+        backend: None,
         publish,
         commands: commands_rx,
         signals,
@@ -70,7 +72,10 @@ pub fn spawn(
 struct Actor {
     ctx: Arc<SessionContext>,
     model: Model,
+    /// Where the credential store lives.
     store: PathBuf,
+    /// The credential store, once opened; kept across reconnects.
+    backend: Option<Store>,
     publish: watch::Sender<Record>,
     commands: mpsc::UnboundedReceiver<Command>,
     signals: link::SignalSender,
@@ -91,9 +96,9 @@ struct Actor {
 }
 
 /// A client being readied: its wait, its build, then its turn.
-type Turn = Pin<Box<dyn std::future::Future<Output = anyhow::Result<link::Ready>> + Send>>;
+type Turn = Pin<Box<dyn std::future::Future<Output = anyhow::Result<(link::Ready, Store)>> + Send>>;
 
-async fn turn_taken(turn: &mut Option<Turn>) -> anyhow::Result<link::Ready> {
+async fn turn_taken(turn: &mut Option<Turn>) -> anyhow::Result<(link::Ready, Store)> {
     match turn {
         Some(turn) => turn.as_mut().await,
         None => std::future::pending().await,
@@ -148,7 +153,8 @@ impl Actor {
                 ready = turn_taken(&mut self.turn) => {
                     self.turn = None;
                     match ready {
-                        Ok(ready) => {
+                        Ok((ready, store)) => {
+                            self.backend = Some(store);
                             self.link = Some(ready.run());
                             self.apply(Input::TurnTaken).await
                         }
@@ -273,6 +279,7 @@ impl Actor {
 
     /// The client's run loop ended.
     async fn link_ended(&mut self) -> (Flow, Option<Result<String, ErrorReply>>) {
+        tracing::debug!("{}: link {} ended", self.number(), self.generation);
         // The client's last words (a logout, a ban...) are queued before its
         // run loop ends: hear them first.
         while let Ok((generation, signal)) = self.signals_rx.try_recv() {
@@ -289,7 +296,10 @@ impl Actor {
         self.apply(Input::LinkEnded { watched }).await
     }
 
-    fn delete_store(&self) {
+    fn delete_store(&mut self) {
+        // Closed first: its connection would go on writing to the deleted
+        // file.
+        self.backend = None;
         if let Err(e) = crate::fsutil::remove_store(&self.store) {
             tracing::error!("{}: cannot delete credential store: {e}", self.number());
         }
