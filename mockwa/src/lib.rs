@@ -12,24 +12,24 @@
 //! admin API served on the same port as the WebSocket (see [`admin`]).
 //! Clients must be built with `whatsapp-rust`'s `danger-skip-cert-chain-verify`
 //! feature: the mock's certificate chain is zero-signed.
+//!
+//! The modules are layered, each using only those below it: [`MockWa`]
+//! (`mock`) starts the listener (`http`), which hands WebSocket upgrades to
+//! the connections (`conn`) and admin requests to [`admin`]; both act on the
+//! shared state (`state`), which builds on the simulated phone (`phone`),
+//! the wire protocol (`wire`) and the settings ([`Config`]).
 
 pub mod admin;
 mod config;
 mod conn;
-mod faults;
-mod handshake;
 mod http;
-mod keys;
-mod nodes;
-mod pair_code;
+mod mock;
 mod phone;
-mod register;
-mod registry;
-mod server;
-mod stats;
-mod transport;
+mod state;
+mod wire;
 
 pub use config::Config;
-pub use registry::DeviceInfo;
-pub use server::{MockWa, ScanError};
-pub use stats::StatsSnapshot;
+pub use mock::MockWa;
+pub use state::command::ScanError;
+pub use state::registry::DeviceInfo;
+pub use state::stats::StatsSnapshot;

@@ -129,3 +129,12 @@ pub(crate) fn app_state_conflicts(id: &str, request: &Node) -> Node {
         vec![NodeBuilder::new("sync").children(collections).build()],
     )
 }
+
+/// A random URL-safe identifier of `bytes` random bytes.
+pub(crate) fn random_id(bytes: usize) -> String {
+    use base64::Engine as _;
+    let mut buf = vec![0u8; bytes];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buf)
+        .expect("the system random source works");
+    base64::prelude::BASE64_URL_SAFE_NO_PAD.encode(buf)
+}

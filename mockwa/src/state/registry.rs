@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use wacore::libsignal::protocol::{KeyPair, PrivateKey};
 use wacore_binary::Jid;
 
-use crate::keys::{hex_decode, hex_encode};
+use crate::wire::keys::{hex_decode, hex_encode};
 
 /// One linked device as the admin API reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ use wacore::pair_code::PairCodeUtils;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Node, NodeContent};
 
-use crate::nodes::SERVER;
+use crate::wire::nodes::SERVER;
 
 const ADV_SECRET_INFO: &[u8] = b"adv_secret";
 const BUNDLE_KEY_INFO: &[u8] = b"link_code_pairing_key_bundle_encryption_key";
@@ -25,7 +25,7 @@ pub(crate) fn child_bytes<'a>(node: &'a Node, tag: &str) -> Option<&'a [u8]> {
 
 /// The reply to `companion_hello`: the ref the companion echoes later.
 pub(crate) fn hello_reply(id: &str, reference: &[u8]) -> Node {
-    crate::nodes::iq_result_with(
+    crate::wire::nodes::iq_result_with(
         id,
         vec![
             NodeBuilder::new("link_code_companion_reg")

@@ -21,7 +21,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::server::{ScanError, Shared};
+use crate::state::Shared;
+use crate::state::command::ScanError;
 
 /// Body of `POST /admin/scan`.
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::handshake::Pattern;
+use crate::wire::handshake::Pattern;
 
 /// A copy of the counters, as `GET /admin/stats` reports them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +63,7 @@ impl Stats {
     /// Counts a WebSocket upgrade request and its second.
     pub fn connect_attempt(&self) {
         bump(&self.connections);
-        let second = crate::nodes::unix_now();
+        let second = crate::wire::nodes::unix_now();
         let mut rate = self.rate.lock().unwrap_or_else(|e| e.into_inner());
         if rate.0 == second {
             rate.1 += 1;
