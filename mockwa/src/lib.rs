@@ -4,9 +4,12 @@
 //! socket (WebSocket, `WA` header, 3-byte frames, Noise XX / IK / XXfallback,
 //! binary nodes) well enough that an unmodified `whatsapp-rust` client pairs,
 //! logs in, keeps alive and reconnects against it. A simulated phone signs
-//! pairings, and fault injection plays the network and the phone: cut
-//! sockets, refuse connections, go silent, log devices out, replace, ban,
-//! reject an outdated client.
+//! pairings, and fault injection plays the network, the server and the
+//! phone: cut sockets, refuse connections, go silent, stream errors (429,
+//! 503, 515, 516, 401, ack, xml-not-well-formed, xmlstreamend), refused
+//! logins (401-409, 500, 503), a login rate cap, a minimum client version,
+//! a faulty `/sw.js`, push-name changes and failed pair codes. It records
+//! what the devices announce (presence, logins, concurrent sockets).
 //!
 //! Everything is reachable from the library ([`MockWa`]) and from an HTTP
 //! admin API served on the same port as the WebSocket (see [`admin`]).
@@ -26,10 +29,14 @@ mod http;
 mod mock;
 mod phone;
 mod state;
+mod version;
 mod wire;
 
 pub use config::Config;
 pub use mock::MockWa;
 pub use state::command::ScanError;
 pub use state::registry::DeviceInfo;
+pub use state::registry::Presence;
 pub use state::stats::StatsSnapshot;
+pub use state::sw_js::NotAWebVersion;
+pub use version::{AppVersion, BadVersion};

@@ -12,10 +12,16 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::state::Shared;
+use crate::state::command::Close;
 use crate::state::command::ScanError;
+use crate::state::faults::Refusal;
 use crate::state::registry::{DeviceInfo, Registry};
 use crate::state::stats::StatsSnapshot;
+use crate::state::sw_js::{NotAWebVersion, SwJs};
+use crate::version::AppVersion;
+use crate::wire::failure::LoginFailure;
 use crate::wire::keys::ServerKeys;
+use crate::wire::stream_error::StreamError;
 
 /// A running mock server. Dropping it without [`MockWa::shutdown`] leaves the
 /// listener running until the runtime ends.
@@ -29,6 +35,7 @@ pub struct MockWa {
 impl MockWa {
     /// Binds `config.listen` and starts serving.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
+        SwJs::revision_of(config.sw_version)?;
         let keys = ServerKeys::load_or_create(config.key_file.as_deref())?;
         let registry = Registry::open(config.state_file.as_deref())?;
         let listener = TcpListener::bind(config.listen)
@@ -117,6 +124,70 @@ impl MockWa {
     /// Rejects logins as from an outdated client while `enabled`.
     pub fn set_outdated(&self, enabled: bool) -> usize {
         self.shared.set_outdated(enabled)
+    }
+
+    /// Sends the stream error `code` (`429`, `503`, `515`, `516`, `401`,
+    /// `ack`, `xml-not-well-formed`, `xmlstreamend`) on the live sockets of
+    /// `phone`, then closes them after `close_after` (at once if zero;
+    /// never if `None`). Returns how many sockets got it.
+    pub fn stream_error(
+        &self,
+        phone: Option<&str>,
+        code: &str,
+        close_after: Option<Duration>,
+    ) -> anyhow::Result<usize> {
+        let error: StreamError = code.parse()?;
+        let close = match close_after {
+            None => Close::Never,
+            Some(d) if d.is_zero() => Close::Now,
+            Some(d) => Close::After(d),
+        };
+        Ok(self.shared.stream_error(phone, error, close))
+    }
+
+    /// Answers the logins of `phone` with `<failure reason>` (`403`, `406`,
+    /// `409`, `500`, `503`) for `duration`; zero ends it. Returns how many
+    /// live sockets were cut.
+    pub fn fail_logins(
+        &self,
+        phone: Option<&str>,
+        reason: u16,
+        duration: Duration,
+        message: Option<&str>,
+    ) -> anyhow::Result<usize> {
+        let failure = LoginFailure::from_reason(&reason.to_string())?;
+        let refusal = Refusal {
+            failure,
+            message: message.map(str::to_string),
+        };
+        Ok(self.shared.fail_logins(phone, refusal, duration))
+    }
+
+    /// Caps logins per second over all phones; 0 lifts the cap.
+    pub fn set_login_cap(&self, per_second: u32) {
+        self.shared.set_login_cap(per_second);
+    }
+
+    /// Refuses clients older than `min` (none if `None`); returns how many
+    /// sockets of older clients were cut.
+    pub fn set_min_version(&self, min: Option<AppVersion>) -> usize {
+        self.shared.set_min_version(min)
+    }
+
+    /// Makes `/sw.js` announce `version` from now on.
+    pub fn set_sw_version(&self, version: AppVersion) -> Result<(), NotAWebVersion> {
+        self.shared.set_sw_js(Some(version), None).map(|_| ())
+    }
+
+    /// The URL of the service worker clients read the version from.
+    pub fn sw_js_url(&self) -> String {
+        format!("http://{}/sw.js", self.addr)
+    }
+
+    /// The phone of `phone` takes the push name `name`; returns how many
+    /// live devices were told, `None` if it has no linked device.
+    pub fn set_push_name(&self, phone: &str, name: &str) -> Option<usize> {
+        self.shared.set_push_name(phone, name)
     }
 
     /// Every linked device.

@@ -3,13 +3,15 @@
 //! user typed the code, and the client's `companion_finish`, after which the
 //! phone signs as for a scanned QR code.
 
+use std::time::Instant;
+
 use anyhow::Context;
 use wacore::libsignal::protocol::KeyPair;
 use wacore_binary::Node;
 
 use super::pairing::{self, Pending};
 use super::session::Session;
-use crate::phone::pair_code;
+use crate::phone::pair_code::{self, BundleError};
 use crate::state::command::{CodeEntry, ScanError, ScanRequest};
 use crate::wire::nodes::{self, attr, random_id};
 
@@ -18,15 +20,10 @@ pub(crate) struct CodeFlow {
     /// The companion's ephemeral key, wrapped with the code.
     wrapped: Vec<u8>,
     reference: Vec<u8>,
+    /// When the client got its code.
+    issued: Instant,
     /// What the phone did once the user typed the code.
     entry: Option<Typed>,
-}
-
-impl CodeFlow {
-    /// Whether the user has yet to type the code.
-    pub fn waits_for_code(&self) -> bool {
-        self.entry.is_none()
-    }
 }
 
 /// A code typed on the phone, with the keys the phone used.
@@ -64,14 +61,14 @@ pub(crate) async fn stanza(
     let id = attr(node, "id").unwrap_or_default();
     match attr(reg, "stage").as_deref() {
         Some("companion_hello") => *code = hello(s, &id, reg).await?,
-        Some("companion_finish") => {
-            s.io.send(&nodes::iq_result(&id)).await?;
-            if let Some(flow) = code.take()
-                && let Some(pending) = finish(s, flow, reg).await?
-            {
-                return Ok(Handled::Pairing(Box::new(pending)));
+        Some("companion_finish") => match code.take() {
+            Some(flow) => {
+                if let Some(pending) = finish(s, &id, flow, reg).await? {
+                    return Ok(Handled::Pairing(Box::new(pending)));
+                }
             }
-        }
+            None => s.io.send(&nodes::iq_result(&id)).await?,
+        },
         _ => s.io.send(&nodes::iq_result(&id)).await?,
     }
     Ok(Handled::Done)
@@ -100,16 +97,30 @@ async fn hello(s: &mut Session<'_>, id: &str, reg: &Node) -> anyhow::Result<Opti
     Ok(Some(CodeFlow {
         wrapped: wrapped.to_vec(),
         reference,
+        issued: Instant::now(),
         entry: None,
     }))
 }
 
-/// The user typed the code: the phone answers with its primary hello.
+/// The user typed the code of `code`'s flow: the phone answers with its
+/// primary hello, or, once the code's validity ran out, the server asks the
+/// client for a new code.
 pub(crate) async fn enter(
     s: &mut Session<'_>,
-    flow: &mut CodeFlow,
+    code: &mut Option<CodeFlow>,
     entry: CodeEntry,
 ) -> anyhow::Result<()> {
+    let Some(flow) = code.as_mut().filter(|flow| flow.entry.is_none()) else {
+        let _ = entry.reply.send(Err(ScanError::UnknownRef));
+        return Ok(());
+    };
+    if flow.issued.elapsed() >= s.shared.config.pair_code_ttl {
+        tracing::info!(phone = entry.phone, "pair code typed after it expired");
+        s.io.send(&pair_code::refresh_code(&flow.reference)).await?;
+        *code = None;
+        let _ = entry.reply.send(Err(ScanError::CodeExpired));
+        return Ok(());
+    }
     let keys = (|| {
         let companion = pair_code::unwrap_companion(&flow.wrapped, &entry.code)?;
         let (identity, _) = s.shared.registry().account(&entry.phone)?;
@@ -140,10 +151,17 @@ pub(crate) async fn enter(
     Ok(())
 }
 
-/// Stage 2: the client's key bundle gives the ADV secret; the phone then
-/// signs the pairing as for a scanned QR code.
+/// Stage 2, the IQ `id`: the client's key bundle gives the ADV secret; the
+/// phone then signs the pairing as for a scanned QR code.
+///
+/// A bundle that does not open (the user typed another code) is refused
+/// with `400 bad-request`, which whatsapp-rust turns into
+/// `PairingCodeError` (`pair_code.rs` `report_stage_two_failure`, tested
+/// there with this answer in `a_refused_companion_finish_reports_the_rejection`;
+/// WA Web raises `CompanionFinishError` for any answer but success).
 async fn finish(
     s: &mut Session<'_>,
+    id: &str,
     flow: CodeFlow,
     reg: &Node,
 ) -> anyhow::Result<Option<Pending>> {
@@ -154,6 +172,7 @@ async fn finish(
         identity,
     }) = flow.entry
     else {
+        s.io.send(&nodes::iq_result(id)).await?;
         return Ok(None);
     };
     let opened = (|| {
@@ -172,25 +191,31 @@ async fn finish(
         )?;
         anyhow::Ok((companion_identity, adv_secret))
     })();
-    match opened {
-        Ok((identity_key, adv_secret)) => {
-            let qr = crate::phone::QrCode {
-                reference: String::from_utf8_lossy(&flow.reference).into_owned(),
-                noise_key: s.client_static,
-                identity_key,
-                adv_secret,
-            };
-            let request = ScanRequest {
-                qr,
-                phone: entry.phone,
-                push_name: entry.push_name,
-                reply: entry.reply,
-            };
-            pairing::start(s, request).await
-        }
+    let (identity_key, adv_secret) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
-            let _ = entry.reply.send(Err(ScanError::Rejected(format!("{e:#}"))));
-            Ok(None)
+            s.io.send(&nodes::iq_error(id, 400, "bad-request")).await?;
+            let error = match e.downcast_ref::<BundleError>() {
+                Some(BundleError::WrongCode) => ScanError::WrongCode,
+                _ => ScanError::Rejected(format!("{e:#}")),
+            };
+            tracing::info!(phone = entry.phone, "pair code refused: {error}");
+            let _ = entry.reply.send(Err(error));
+            return Ok(None);
         }
-    }
+    };
+    s.io.send(&nodes::iq_result(id)).await?;
+    let qr = crate::phone::QrCode {
+        reference: String::from_utf8_lossy(&flow.reference).into_owned(),
+        noise_key: s.client_static,
+        identity_key,
+        adv_secret,
+    };
+    let request = ScanRequest {
+        qr,
+        phone: entry.phone,
+        push_name: entry.push_name,
+        reply: entry.reply,
+    };
+    pairing::start(s, request).await
 }

@@ -7,6 +7,7 @@ use wacore_binary::Node;
 use super::session::{End, Session, Step};
 use crate::state::Shared;
 use crate::state::command::ScanError;
+use crate::state::registry::Presence;
 use crate::wire::nodes::{self, attr};
 
 /// Serves the logged-in device `phone:device` until the connection ends.
@@ -31,6 +32,10 @@ pub(crate) async fn run(s: &mut Session<'_>, phone: &str, device: u16) -> anyhow
 
 /// The server's answers to one stanza of a logged-in client.
 fn answer(shared: &Shared, phone: &str, device: u16, node: &Node) -> Vec<Node> {
+    if let Some(presence) = own_presence(node) {
+        shared.registry().record_presence(phone, device, presence);
+        return Vec::new();
+    }
     if node.tag != "iq" || !matches!(attr(node, "type").as_deref(), Some("get" | "set")) {
         return Vec::new();
     }
@@ -46,5 +51,19 @@ fn answer(shared: &Shared, phone: &str, device: u16, node: &Node) -> Vec<Node> {
             vec![nodes::iq_result(&id)]
         }
         _ => vec![nodes::iq_result(&id)],
+    }
+}
+
+/// The presence a device announces for itself: `<presence type=…>` with no
+/// `to` (whatsapp-rust `features/presence.rs`; a `to` subscribes to a
+/// contact's presence instead).
+fn own_presence(node: &Node) -> Option<Presence> {
+    if node.tag != "presence" || node.attrs.contains_key("to") {
+        return None;
+    }
+    match attr(node, "type").as_deref() {
+        Some("available") => Some(Presence::Available),
+        Some("unavailable") => Some(Presence::Unavailable),
+        _ => None,
     }
 }

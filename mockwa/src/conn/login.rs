@@ -1,5 +1,5 @@
-//! A login: the server's verdict, `<success>` or `<failure>`, then the live
-//! session.
+//! A login: the server's verdict, `<success>` or `<failure>` (or a rate
+//! limit), then the live session.
 
 use std::time::{Duration, Instant};
 
@@ -8,15 +8,22 @@ use waproto::whatsapp as wa;
 
 use super::live;
 use super::session::{End, Session, Step};
-use crate::state::registry::LoginCheck;
+use crate::state::admission::Admission;
+use crate::state::command::{Close, Ending, ScanError};
 use crate::state::stats::bump;
+use crate::version::AppVersion;
 use crate::wire::nodes::{self, attr};
+use crate::wire::stream_error::StreamError;
 
 /// How often a login held by a mute checks whether the mute was lifted.
 const MUTE_POLL: Duration = Duration::from_millis(200);
 
-/// Serves a login until the connection ends.
-pub(crate) async fn run(s: &mut Session<'_>, payload: &wa::ClientPayload) -> anyhow::Result<End> {
+/// Serves a login from a client of `version` until the connection ends.
+pub(crate) async fn run(
+    s: &mut Session<'_>,
+    payload: &wa::ClientPayload,
+    version: AppVersion,
+) -> anyhow::Result<End> {
     let phone = payload
         .username
         .context("login payload without username")?
@@ -26,40 +33,34 @@ pub(crate) async fn run(s: &mut Session<'_>, payload: &wa::ClientPayload) -> any
     if let Some(end) = wait_unmuted(s, &phone).await? {
         return Ok(end);
     }
-    let now = Instant::now();
-    let verdict = {
-        let faults = s.shared.faults();
-        if faults.outdated {
-            Err(nodes::failure(405))
-        } else if let Some(left) = faults.ban.left(&phone, now) {
-            Err(nodes::ban_failure(left.as_secs().max(1)))
-        } else {
-            match s
-                .shared
-                .registry()
-                .check_login(&phone, device, &s.client_static)
-            {
-                LoginCheck::Valid { lid } => Ok(lid),
-                LoginCheck::NotLinked => Err(nodes::failure(401)),
-            }
+    let lid = match s
+        .shared
+        .admit_login(&phone, device, &s.client_static, version)
+    {
+        Admission::Accepted(lid) => lid,
+        Admission::RateLimited => {
+            bump(&s.shared.stats.rate_limited);
+            tracing::info!(phone, device, "login over the cap, rate-limited");
+            let ending = Ending::new(StreamError::RateLimited, Close::Now);
+            return Ok(s.end_stream(ending).await.unwrap_or(End::Closed));
         }
-    };
-    let lid = match verdict {
-        Err(failure) => {
+        Admission::Refused(failure) => {
             bump(&s.shared.stats.login_failures);
             tracing::info!(
                 phone,
                 device,
                 reason = attr(&failure, "reason"),
+                %version,
                 "login refused"
             );
             s.io.send_and_close(&failure).await;
             return Ok(End::Closed);
         }
-        Ok(lid) => lid,
     };
-    s.shared.registry().record_login(&phone, device);
-    s.shared.live().logged_in(s.id, (phone.clone(), device));
+    let concurrent = s.shared.live().logged_in(s.id, (phone.clone(), device));
+    s.shared
+        .registry()
+        .record_login(&phone, device, nodes::unix_now_ms(), concurrent);
     bump(&s.shared.stats.logins);
     tracing::info!(phone, device, "logged in");
     s.io.send(&nodes::success(&lid)).await?;
@@ -74,7 +75,7 @@ async fn wait_unmuted(s: &mut Session<'_>, phone: &str) -> anyhow::Result<Option
         let wake = tokio::time::Instant::now() + MUTE_POLL;
         match s.next(Some(wake)).await? {
             Step::End(end) => return Ok(Some(end)),
-            Step::Phone(action) => action.refuse(crate::state::command::ScanError::UnknownRef),
+            Step::Phone(action) => action.refuse(ScanError::UnknownRef),
             Step::Node(_) | Step::Wake => {}
         }
     }

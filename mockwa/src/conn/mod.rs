@@ -17,6 +17,7 @@ use tokio::time::timeout;
 use crate::state::Shared;
 use crate::state::command::Command;
 use crate::state::stats::bump;
+use crate::version::AppVersion;
 use crate::wire::handshake;
 use crate::wire::transport::{FrameIo, NoiseIo, Ws};
 use session::{End, Session};
@@ -54,12 +55,14 @@ async fn run(
     };
     shared.stats.handshake(outcome.pattern);
     tracing::debug!(conn = id, pattern = ?outcome.pattern, "handshake complete");
+    let version = AppVersion::of_payload(&outcome.payload);
+    shared.live().handshaken(id, version);
     let io = NoiseIo::new(io, outcome.read, outcome.write);
     let mut session = Session::new(shared, id, io, outcome.client_static, rx);
     let end = if outcome.payload.device_pairing_data.as_option().is_some() {
-        register::run(&mut session).await?
+        register::run(&mut session, version).await?
     } else {
-        login::run(&mut session, &outcome.payload).await?
+        login::run(&mut session, &outcome.payload, version).await?
     };
     if let End::Abort = end {
         session.io.abort();

@@ -10,7 +10,8 @@ use super::session::Session;
 use crate::phone::{self, SentPairing};
 use crate::state::command::{ScanError, ScanRequest};
 use crate::state::stats::bump;
-use crate::wire::nodes::{self, attr, random_id};
+use crate::wire::nodes::{attr, random_id};
+use crate::wire::stream_error::StreamError;
 
 /// A client gets this long to counter-sign a pairing.
 const SIGN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -96,7 +97,7 @@ pub(crate) async fn finish(s: &mut Session<'_>, p: Pending, reply: &Node) -> any
             bump(&s.shared.stats.pairings);
             tracing::info!(jid = %p.jid, "paired");
             let _ = p.request.reply.send(Ok(p.jid.to_string()));
-            s.io.send_and_close(&nodes::stream_error_code("515")).await;
+            s.io.send_and_close(&StreamError::Restart.node()).await;
             Ok(true)
         }
         Err(reason) => {

@@ -10,11 +10,17 @@ use super::pairing::{self, Pending};
 use super::session::{End, Session, Step};
 use crate::state::command::{PhoneCommand, ScanError};
 use crate::state::stats::bump;
+use crate::version::AppVersion;
 use crate::wire::nodes::{self, attr, random_id};
 
 /// Serves a registration until the device is linked or the client leaves.
-pub(crate) async fn run(s: &mut Session<'_>) -> anyhow::Result<End> {
+pub(crate) async fn run(s: &mut Session<'_>, version: AppVersion) -> anyhow::Result<End> {
     bump(&s.shared.stats.registrations);
+    if let Some(failure) = s.shared.admit_registration(version) {
+        tracing::info!(%version, "registration of an outdated client refused");
+        s.io.send_and_close(&failure).await;
+        return Ok(End::Closed);
+    }
     let refs: Vec<String> = (0..s.shared.config.refs).map(|_| random_id(24)).collect();
     s.shared.live().offer_refs(
         s.id,
@@ -61,12 +67,9 @@ pub(crate) async fn run(s: &mut Session<'_>) -> anyhow::Result<End> {
                     pending = pairing::start(s, request).await?;
                 }
             }
-            Step::Phone(PhoneCommand::EnterCode(entry)) => match code.as_mut() {
-                Some(flow) if flow.waits_for_code() => link_code::enter(s, flow, entry).await?,
-                _ => {
-                    let _ = entry.reply.send(Err(ScanError::UnknownRef));
-                }
-            },
+            Step::Phone(PhoneCommand::EnterCode(entry)) => {
+                link_code::enter(s, &mut code, entry).await?;
+            }
             Step::Wake => {
                 if let Some(p) = pending.take() {
                     let _ = p.request.reply.send(Err(ScanError::Timeout));

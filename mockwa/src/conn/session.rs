@@ -6,7 +6,7 @@ use tokio::time::Instant;
 use wacore_binary::Node;
 
 use crate::state::Shared;
-use crate::state::command::{Command, PhoneCommand};
+use crate::state::command::{Close, Command, Ending, PhoneCommand};
 use crate::wire::transport::NoiseIo;
 
 /// How a connection ended.
@@ -38,6 +38,8 @@ pub(crate) struct Session<'a> {
     pub client_static: [u8; 32],
     rx: mpsc::UnboundedReceiver<Command>,
     shutdown: watch::Receiver<bool>,
+    /// A stream error was sent: the socket closes then, after this stanza.
+    closing: Option<(Instant, Option<Node>)>,
 }
 
 impl<'a> Session<'a> {
@@ -56,24 +58,59 @@ impl<'a> Session<'a> {
             client_static,
             rx,
             shutdown: shared.shutdown.clone(),
+            closing: None,
         }
     }
 
     /// Waits for the next stanza, the phone's next action, `wake` or the end
     /// of the connection; carries out the commands that need no caller.
     pub async fn next(&mut self, wake: Option<Instant>) -> anyhow::Result<Step> {
-        tokio::select! {
-            node = self.io.recv() => Ok(node?.map_or(Step::End(End::Closed), Step::Node)),
-            command = self.rx.recv() => Ok(match command {
-                None | Some(Command::Abort) => Step::End(End::Abort),
-                Some(Command::StreamError(node)) => {
-                    self.io.send_and_close(&node).await;
-                    Step::End(End::Closed)
+        loop {
+            let closing = self.closing.as_ref().map(|(at, _)| *at);
+            tokio::select! {
+                node = self.io.recv() => return Ok(node?.map_or(Step::End(End::Closed), Step::Node)),
+                command = self.rx.recv() => match command {
+                    None | Some(Command::Abort) => return Ok(Step::End(End::Abort)),
+                    Some(Command::StreamError(ending)) => {
+                        if let Some(end) = self.end_stream(ending).await {
+                            return Ok(Step::End(end));
+                        }
+                    }
+                    Some(Command::Send(node)) => self.io.send(&node).await?,
+                    Some(Command::Phone(action)) => return Ok(Step::Phone(action)),
+                },
+                () = sleep_until(closing) => {
+                    let last = self.closing.take().and_then(|(_, last)| last);
+                    self.close(last).await;
+                    return Ok(Step::End(End::Closed));
                 }
-                Some(Command::Phone(action)) => Step::Phone(action),
-            }),
-            () = sleep_until(wake) => Ok(Step::Wake),
-            _ = self.shutdown.changed() => Ok(Step::End(End::Abort)),
+                () = sleep_until(wake) => return Ok(Step::Wake),
+                _ = self.shutdown.changed() => return Ok(Step::End(End::Abort)),
+            }
+        }
+    }
+
+    /// Sends a stream error; `Some` if that closed the connection.
+    pub async fn end_stream(&mut self, ending: Ending) -> Option<End> {
+        if self.io.send(&ending.error).await.is_err() {
+            return Some(End::Abort);
+        }
+        match ending.close {
+            Close::Now => {
+                self.close(ending.on_close).await;
+                return Some(End::Closed);
+            }
+            Close::After(delay) => self.closing = Some((Instant::now() + delay, ending.on_close)),
+            Close::Never => {}
+        }
+        None
+    }
+
+    /// Sends `last` if given, then a close frame.
+    async fn close(&mut self, last: Option<Node>) {
+        match last {
+            Some(node) => self.io.send_and_close(&node).await,
+            None => self.io.close().await,
         }
     }
 }

@@ -56,11 +56,13 @@ pub(super) async fn read_head(reader: &mut BufReader<TcpStream>) -> anyhow::Resu
 }
 
 /// Writes a whole response and ends the connection.
+/// `allow` names the method to use instead, on a 405.
 pub(super) async fn respond(
     reader: &mut BufReader<TcpStream>,
     status: u16,
     content_type: &str,
     body: &[u8],
+    allow: Option<&str>,
 ) -> anyhow::Result<()> {
     let reason = match status {
         200 => "OK",
@@ -73,8 +75,9 @@ pub(super) async fn respond(
         504 => "Gateway Timeout",
         _ => "Error",
     };
+    let allow = allow.map_or_else(String::new, |method| format!("Allow: {method}\r\n"));
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n",
         body.len()
     );
     let stream = reader.get_mut();

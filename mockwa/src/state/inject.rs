@@ -1,13 +1,14 @@
-//! Faults injected on the network and by the phone: cut sockets, refused
-//! upgrades, a silent server, logouts, takeovers, bans, a rejected version.
+//! Faults injected on the network and by the server: cut sockets, refused
+//! upgrades, a silent server, stream errors on live sockets (a logout and a
+//! takeover among them).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use super::Shared;
-use super::command::Command;
+use super::command::{Close, Command, Ending};
 use super::live::{Account, of_phone};
-use crate::wire::nodes;
+use crate::wire::stream_error::{self, StreamError};
 
 impl Shared {
     /// Cuts the live sockets of `phone` (every phone if `None`).
@@ -22,24 +23,23 @@ impl Shared {
 
     /// Stops answering the logged-in sockets of `phone` for `duration`.
     pub fn mute(&self, phone: Option<&str>, duration: Duration) {
-        self.faults().mute.set(phone, duration, Instant::now());
+        self.faults().mute.set(phone, duration, Instant::now(), ());
     }
 
-    /// The phone removes its devices: live sockets get `conflict
-    /// device_removed`, later logins 401. Returns how many devices it removed.
+    /// The phone removes its devices: live sockets get `code="401"` with
+    /// `conflict device_removed`, later logins 401. Returns how many devices
+    /// it removed.
     pub fn logout(&self, phone: Option<&str>) -> usize {
-        let removed: HashSet<Account> = {
-            let mut registry = self.registry();
-            let linked = registry.devices(phone);
-            linked
-                .into_iter()
-                .filter(|d| registry.remove(&d.phone, d.device))
-                .map(|d| (d.phone, d.device))
-                .collect()
-        };
+        let linked: Vec<Account> = self
+            .registry()
+            .devices(phone)
+            .into_iter()
+            .map(|d| (d.phone, d.device))
+            .collect();
+        let removed = self.remove_devices(linked);
         self.live().signal(
             |account| removed.contains(account),
-            || Command::StreamError(nodes::stream_conflict("device_removed")),
+            || Command::StreamError(Ending::new(StreamError::LoggedOut, Close::Now)),
         );
         removed.len()
     }
@@ -47,28 +47,34 @@ impl Shared {
     /// Another client took over: live sockets get `conflict replaced`.
     pub fn replace(&self, phone: Option<&str>) -> usize {
         self.live().signal(of_phone(phone), || {
-            Command::StreamError(nodes::stream_conflict("replaced"))
+            Command::StreamError(Ending::now(stream_error::replaced()))
         })
     }
 
-    /// Bans `phone` for `duration`: live sockets are cut and logins until the
-    /// expiry are answered 402.
-    pub fn ban(&self, phone: Option<&str>, duration: Duration) -> usize {
-        self.faults().ban.set(phone, duration, Instant::now());
-        if duration.is_zero() {
-            return 0;
+    /// Sends `error` on the live sockets of `phone` and closes them as
+    /// `close` says. A logout (401, 516) also removes their devices.
+    /// Returns how many sockets got it.
+    pub fn stream_error(&self, phone: Option<&str>, error: StreamError, close: Close) -> usize {
+        if error.removes_device() {
+            let online: Vec<Account> = self
+                .live()
+                .online()
+                .into_iter()
+                .filter(of_phone(phone))
+                .collect();
+            self.remove_devices(online);
         }
-        self.drop_connections(phone)
+        self.live().signal(of_phone(phone), || {
+            Command::StreamError(Ending::new(error, close))
+        })
     }
 
-    /// Rejects every login with 405 while enabled; live sockets are cut so
-    /// they meet it.
-    pub fn set_outdated(&self, enabled: bool) -> usize {
-        self.faults().outdated = enabled;
-        if enabled {
-            self.drop_connections(None)
-        } else {
-            0
-        }
+    /// Marks `accounts` removed; returns those that were linked.
+    fn remove_devices(&self, accounts: Vec<Account>) -> HashSet<Account> {
+        let mut registry = self.registry();
+        accounts
+            .into_iter()
+            .filter(|(phone, device)| registry.remove(phone, *device))
+            .collect()
     }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::command::Command;
+use crate::version::AppVersion;
 
 /// A linked device: phone number and device number.
 pub(crate) type Account = (String, u16);
@@ -15,6 +16,8 @@ pub(crate) type Account = (String, u16);
 struct LiveConn {
     /// The logged-in device, once `<success>` was sent.
     account: Option<Account>,
+    /// The client's version, once its handshake told it.
+    version: Option<AppVersion>,
     tx: mpsc::UnboundedSender<Command>,
 }
 
@@ -35,7 +38,12 @@ impl Live {
         let (tx, rx) = mpsc::unbounded_channel();
         self.next_id += 1;
         let id = self.next_id;
-        self.conns.insert(id, LiveConn { account: None, tx });
+        let conn = LiveConn {
+            account: None,
+            version: None,
+            tx,
+        };
+        self.conns.insert(id, conn);
         (id, rx)
     }
 
@@ -46,11 +54,35 @@ impl Live {
         self.conns.remove(&id).is_some()
     }
 
-    /// Marks connection `id` logged in as `account`.
-    pub fn logged_in(&mut self, id: u64, account: Account) {
+    /// Notes the version connection `id` announced at its handshake.
+    pub fn handshaken(&mut self, id: u64, version: AppVersion) {
         if let Some(conn) = self.conns.get_mut(&id) {
-            conn.account = Some(account);
+            conn.version = Some(version);
         }
+    }
+
+    /// Marks connection `id` logged in as `account`; returns how many
+    /// connections are logged in as `account` now, this one included.
+    pub fn logged_in(&mut self, id: u64, account: Account) -> u32 {
+        if let Some(conn) = self.conns.get_mut(&id) {
+            conn.account = Some(account.clone());
+        }
+        let same = self
+            .conns
+            .values()
+            .filter(|c| c.account.as_ref() == Some(&account))
+            .count();
+        u32::try_from(same).unwrap_or(u32::MAX)
+    }
+
+    /// Cuts every connection of a client older than `min`, logged in or
+    /// registering; returns how many.
+    pub fn cut_older_than(&self, min: AppVersion) -> usize {
+        self.conns
+            .values()
+            .filter(|c| c.version.is_some_and(|v| v < min))
+            .filter(|c| c.tx.send(Command::Abort).is_ok())
+            .count()
     }
 
     /// Publishes the refs a registration connection handed out: the first

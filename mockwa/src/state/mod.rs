@@ -2,13 +2,17 @@
 //! faults in force, the counters and the open connections, with the
 //! operations the admin API calls on them.
 
+mod account;
+pub(crate) mod admission;
 pub(crate) mod command;
 pub(crate) mod faults;
 mod inject;
 pub(crate) mod live;
+mod login_cap;
 mod pairing;
 pub(crate) mod registry;
 pub(crate) mod stats;
+pub(crate) mod sw_js;
 
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, MutexGuard};
@@ -50,12 +54,12 @@ impl Shared {
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
+            faults: Mutex::new(Faults::new(&config)),
             config,
             keys,
             stats: Stats::default(),
             shutdown,
             registry: Mutex::new(registry),
-            faults: Mutex::new(Faults::default()),
             live: Mutex::new(Live::default()),
         }
     }

@@ -48,14 +48,11 @@ impl Shared {
         code: &str,
         push_name: Option<&str>,
     ) -> Result<String, ScanError> {
-        if !wacore::pair_code::PairCodeUtils::validate_code(code) {
-            return Err(ScanError::Malformed(format!(
-                "`{code}` is not a pair code: 8 characters of 123456789ABCDEFGHJKLMNPQRSTVWXYZ"
-            )));
-        }
+        let code = canonical_code(code)?;
+        check_phone(phone)?;
         let (reply, answer) = oneshot::channel();
         let entry = CodeEntry {
-            code: code.to_ascii_uppercase(),
+            code,
             phone: phone.to_string(),
             push_name: push_name_or_default(push_name, phone),
             reply,
@@ -66,6 +63,24 @@ impl Shared {
         }
         answer.await.unwrap_or(Err(ScanError::UnknownRef))
     }
+}
+
+/// A pair code as the user may type it (`YH5R-9A52`, any case, dashes and
+/// spaces as `wactl` and the phone show it) in the form the cipher takes.
+/// The error does not repeat the code: it is a secret.
+fn canonical_code(typed: &str) -> Result<String, ScanError> {
+    let code: String = typed
+        .chars()
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if !wacore::pair_code::PairCodeUtils::validate_code(&code) {
+        return Err(ScanError::Malformed(
+            "a pair code is 8 characters of 123456789ABCDEFGHJKLMNPQRSTVWXYZ, dashes and case ignored"
+                .into(),
+        ));
+    }
+    Ok(code)
 }
 
 fn check_phone(phone: &str) -> Result<(), ScanError> {
@@ -79,4 +94,24 @@ fn check_phone(phone: &str) -> Result<(), ScanError> {
 
 fn push_name_or_default(push_name: Option<&str>, phone: &str) -> String {
     push_name.map_or_else(|| format!("Mock {phone}"), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_taken_as_shown_or_as_typed() {
+        assert_eq!(canonical_code("YH5R-9A52").as_deref(), Ok("YH5R9A52"));
+        assert_eq!(canonical_code("yh5r 9a52").as_deref(), Ok("YH5R9A52"));
+        assert_eq!(canonical_code("YH5R9A52").as_deref(), Ok("YH5R9A52"));
+        for bad in ["YH5R-9A5", "YH5R-9A520", "YH5R-9AU2", ""] {
+            let err = canonical_code(bad).expect_err(bad).to_string();
+            assert!(err.contains("8 characters"), "{err}");
+            assert!(
+                bad.is_empty() || !err.contains(bad),
+                "the code is a secret: {err}"
+            );
+        }
+    }
 }

@@ -4,7 +4,10 @@ mod client;
 mod faults;
 mod http;
 mod lifecycle;
+mod logins;
 mod many;
+mod phone;
+mod stream_errors;
 
 use std::time::Duration;
 
