@@ -42,6 +42,9 @@ impl Shared {
             if !faults.login_cap.admit(unix_now()) {
                 return Admission::RateLimited;
             }
+            // An old client is told 405, which whatsapp-rust
+            // (`client/node_io.rs` `handle_connect_failure`) and whatsmeow
+            // (`connectionevents.go`) report as ClientOutdated.
             if faults.outdated || faults.too_old(version) {
                 return Admission::Refused(failure::failure(405));
             }
@@ -59,7 +62,9 @@ impl Shared {
     }
 
     /// The `<failure>` a registration from a client of `version` gets, if
-    /// it is refused.
+    /// it is refused: the version is checked at every connect, pairing or
+    /// not (both build the same `ClientPayload.user_agent`, wacore
+    /// `store/device.rs`).
     pub fn admit_registration(&self, version: AppVersion) -> Option<Node> {
         self.faults()
             .too_old(version)
