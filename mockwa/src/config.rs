@@ -4,7 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How a [`crate::MockWa`] listens, keys itself and hands out QR refs.
+use crate::version::AppVersion;
+
+/// How a [`crate::MockWa`] listens, keys itself, hands out QR refs and
+/// polices logins.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Address to listen on; port 0 picks a free one.
@@ -22,6 +25,18 @@ pub struct Config {
     pub first_ref_ttl: Duration,
     /// Validity of every later ref (the real server: 20 s).
     pub ref_ttl: Duration,
+    /// How long a pair code may be typed on the phone after the client got
+    /// it (WA Web: 180 s, `PAIR_CODE_VALIDITY_SECS` in wacore's
+    /// `pair_code.rs`); a later one is answered with a refresh.
+    pub pair_code_ttl: Duration,
+    /// Logins accepted per wall-clock second over all phones; those above
+    /// are rate-limited. 0 means no cap.
+    pub login_cap: u32,
+    /// Logins and registrations of clients older than this get
+    /// `<failure reason="405">`.
+    pub min_version: Option<AppVersion>,
+    /// The version `GET /sw.js` announces.
+    pub sw_version: AppVersion,
 }
 
 impl Default for Config {
@@ -33,6 +48,10 @@ impl Default for Config {
             refs: 6,
             first_ref_ttl: Duration::from_secs(60),
             ref_ttl: Duration::from_secs(20),
+            pair_code_ttl: Duration::from_secs(180),
+            login_cap: 0,
+            min_version: None,
+            sw_version: AppVersion::TEST_PIN,
         }
     }
 }

@@ -4,14 +4,23 @@
 //! socket (WebSocket, `WA` header, 3-byte frames, Noise XX / IK / XXfallback,
 //! binary nodes) well enough that an unmodified `whatsapp-rust` client pairs,
 //! logs in, keeps alive and reconnects against it. A simulated phone signs
-//! pairings, and fault injection plays the network and the phone: cut
-//! sockets, refuse connections, go silent, log devices out, replace, ban,
-//! reject an outdated client.
+//! pairings, and fault injection plays the network, the server and the
+//! phone: cut sockets, refuse connections, go silent, stream errors (429,
+//! 503, 515, 516, 401, ack, xml-not-well-formed, xmlstreamend), refused
+//! logins (401-409, 500, 503), a login rate cap, a minimum client version,
+//! a faulty `/sw.js`, push-name changes and failed pair codes. It records
+//! what the devices announce (presence, logins, concurrent sockets).
 //!
 //! Everything is reachable from the library ([`MockWa`]) and from an HTTP
 //! admin API served on the same port as the WebSocket (see [`admin`]).
 //! Clients must be built with `whatsapp-rust`'s `danger-skip-cert-chain-verify`
 //! feature: the mock's certificate chain is zero-signed.
+//!
+//! The modules are layered, each using only those below it: [`MockWa`]
+//! (`mock`) starts the listener (`http`), which hands WebSocket upgrades to
+//! the connections (`conn`) and admin requests to [`admin`]; both act on the
+//! shared state (`state`), which builds on the simulated phone (`phone`),
+//! the wire protocol (`wire`) and the settings ([`Config`]).
 //!
 //! [`postgres`] runs a throwaway PostgreSQL server for the tests and
 //! benchmarks that need a database (the server only, no client library).
@@ -19,21 +28,19 @@
 pub mod admin;
 mod config;
 mod conn;
-mod faults;
-mod handshake;
 mod http;
-mod keys;
-mod nodes;
-mod pair_code;
+mod mock;
 mod phone;
 pub mod postgres;
-mod register;
-mod registry;
-mod server;
-mod stats;
-mod transport;
+mod state;
+mod version;
+mod wire;
 
 pub use config::Config;
-pub use registry::DeviceInfo;
-pub use server::{MockWa, ScanError};
-pub use stats::StatsSnapshot;
+pub use mock::MockWa;
+pub use state::command::ScanError;
+pub use state::registry::DeviceInfo;
+pub use state::registry::Presence;
+pub use state::stats::StatsSnapshot;
+pub use state::sw_js::NotAWebVersion;
+pub use version::{AppVersion, BadVersion};

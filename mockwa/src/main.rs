@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use mockwa::{Config, MockWa};
+use mockwa::{AppVersion, Config, MockWa};
 use tokio::signal::unix::{SignalKind, signal};
 
 /// A WhatsApp Web server and simulated phone, on loopback, for tests and demos.
@@ -16,23 +16,36 @@ use tokio::signal::unix::{SignalKind, signal};
 /// `danger-skip-cert-chain-verify` feature at that URL.
 ///
 /// The phone and the network are played through an HTTP admin API on the
-/// same host and port (JSON bodies; "phone" omitted means every phone):
+/// same host and port (JSON bodies; "phone" omitted means every phone; a
+/// request with the wrong method is answered 405):
 ///
-///   POST /admin/scan     {"qr": "...", "phone": "15550001111", "push_name": "opt"}
-///                        the phone scans a QR code -> {"jid": "..."};
-///                        404 unknown or expired ref, 400 malformed code
-///   POST /admin/pair-code {"phone": "15550001111", "code": "ABCD1234"}
-///                        the user types a pair code on the phone -> {"jid"}
-///   POST /admin/drop     {"phone"}             cut live sockets, no close frame
-///   POST /admin/refuse   {"seconds"}           answer new connections 503 (0 ends it)
-///   POST /admin/mute     {"phone", "seconds"}  keep sockets open, answer nothing
-///   POST /admin/logout   {"phone"}             the phone removes the device
-///                                              (conflict device_removed, then 401)
-///   POST /admin/replace  {"phone"}             conflict replaced
-///   POST /admin/ban      {"phone", "seconds"}  logins get 402 until it expires
-///   POST /admin/outdated {"enabled"}           logins get 405 while enabled
-///   GET  /admin/devices  [{"phone", "device", "connected", "logins", ...}]
-///   GET  /admin/stats    connection, handshake and login counters
+///   POST /admin/scan      {"qr": "...", "phone": "15550001111", "push_name": "opt"}
+///                         the phone scans a QR code -> {"jid": "..."};
+///                         404 unknown or expired ref, 400 malformed code
+///   POST /admin/pair-code {"phone": "15550001111", "code": "YH5R-9A52"}
+///                         the user types a pair code on the phone -> {"jid"};
+///                         409 wrong or expired code (the client is told)
+///   POST /admin/push-name {"phone", "name"}     the phone changes its push name
+///   POST /admin/drop      {"phone"}             cut live sockets, no close frame
+///   POST /admin/refuse    {"seconds"}           answer new connections 503 (0 ends it)
+///   POST /admin/mute      {"phone", "seconds"}  keep sockets open, answer nothing
+///   POST /admin/logout    {"phone"}             the phone removes the device
+///                                               (401 device_removed, then 401)
+///   POST /admin/replace   {"phone"}             conflict replaced
+///   POST /admin/ban       {"phone", "seconds"}  logins get 402 until it expires
+///   POST /admin/outdated  {"enabled"}           logins get 405 while enabled
+///   POST /admin/stream-error {"phone", "code", "close_after_ms", "keep_open"}
+///                         a stream error on live sockets: 429, 503, 515, 516,
+///                         401, ack, xml-not-well-formed, xmlstreamend
+///   POST /admin/fail-logins {"phone", "reason", "seconds", "message"}
+///                         logins get <failure reason> 403, 406, 409, 500, 503
+///   POST /admin/login-cap {"per_second"}        logins above it get 429 (0: none)
+///   POST /admin/min-version {"version"}         clients below X.Y.Z get 405 (null clears)
+///   POST /admin/sw-js     {"version", "fault"}  what GET /sw.js says; fault none,
+///                                               404, challenge or hang
+///   GET  /admin/devices   [{"phone", "device", "connected", "presence", ...}]
+///   GET  /admin/stats     connection, handshake and login counters
+///   GET  /sw.js           the WhatsApp Web service worker, with the version
 ///
 /// Example: curl -s -d '{"phone":"15550001111"}' http://127.0.0.1:PORT/admin/drop
 #[derive(Debug, Parser)]
@@ -57,6 +70,18 @@ struct Args {
     /// Seconds each later QR ref stays valid.
     #[arg(long, default_value_t = 20, value_name = "SECONDS")]
     ref_ttl: u64,
+    /// Seconds a pair code may be typed on the phone after the client got it.
+    #[arg(long, default_value_t = 180, value_name = "SECONDS")]
+    pair_code_ttl: u64,
+    /// Logins accepted per second over all phones; 0 means no cap.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    login_cap: u32,
+    /// Refuse logins and registrations of clients older than this (405).
+    #[arg(long, value_name = "X.Y.Z")]
+    min_version: Option<AppVersion>,
+    /// The WhatsApp Web version GET /sw.js announces (2.3000.REVISION).
+    #[arg(long, default_value_t = AppVersion::TEST_PIN, value_name = "X.Y.Z")]
+    sw_version: AppVersion,
     /// Log more (-v: info, -vv: debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -83,6 +108,10 @@ async fn main() -> anyhow::Result<()> {
         refs: args.refs,
         first_ref_ttl: Duration::from_secs(args.first_ref_ttl),
         ref_ttl: Duration::from_secs(args.ref_ttl),
+        pair_code_ttl: Duration::from_secs(args.pair_code_ttl),
+        login_cap: args.login_cap,
+        min_version: args.min_version,
+        sw_version: args.sw_version,
     })
     .await?;
     // Handlers in place before anyone can know the URL and send a signal.

@@ -11,6 +11,9 @@ use whatsapp_rust::store::SqliteStore;
 use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 use whatsapp_rust::wacore::types::events::{ChannelEventHandler, Event};
 
+/// The version test clients announce, as waconnd's test builds pin it.
+pub const PINNED: (u32, u32, u32) = (2, 3000, 1_000_000_000);
+
 /// One client session on its own SQLite store.
 pub struct TestClient {
     handle: BotHandle,
@@ -21,13 +24,19 @@ pub struct TestClient {
 impl TestClient {
     /// Starts a client on `db` (created if absent) against `url`.
     pub async fn start(url: &str, db: &Path) -> Self {
+        Self::start_with_version(url, db, PINNED).await
+    }
+
+    /// Starts a client that announces `version` (a release build fetches
+    /// it; tests pin it).
+    pub async fn start_with_version(url: &str, db: &Path, version: (u32, u32, u32)) -> Self {
         let store = SqliteStore::new(db.to_str().expect("utf-8 path"))
             .await
             .expect("open store");
         let bot = Bot::builder()
             .with_backend(store)
             .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url))
-            .with_version((2, 3000, 1_000_000_000))
+            .with_version(version)
             .skip_history_sync()
             .build()
             .await
@@ -90,6 +99,26 @@ impl TestClient {
             .wait_for_connected(Duration::ZERO)
             .await
             .is_ok()
+    }
+
+    /// Whether the client holds an authenticated session right now.
+    pub fn is_logged_in(&self) -> bool {
+        self.handle.client().is_logged_in()
+    }
+
+    /// The whatsapp-rust client itself, which outlives this handle.
+    pub fn whatsapp(&self) -> Arc<whatsapp_rust::Client> {
+        self.handle.client()
+    }
+
+    /// The client's reconnect backoff step (a 429 adds 5).
+    pub fn reconnect_errors(&self) -> u32 {
+        self.handle.client().stats().reconnect_errors
+    }
+
+    /// Whether the client's run loop still runs.
+    pub fn running(&mut self) -> bool {
+        whatsapp_rust::futures::FutureExt::now_or_never(&mut self.handle).is_none()
     }
 
     /// Waits until the client's run loop has ended on its own.

@@ -4,8 +4,11 @@ mod client;
 mod faults;
 mod http;
 mod lifecycle;
+mod logins;
 mod many;
+mod phone;
 mod postgres;
+mod stream_errors;
 
 use std::time::Duration;
 

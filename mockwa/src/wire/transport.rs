@@ -130,6 +130,11 @@ impl NoiseIo {
         self.io.send(&buffer).await
     }
 
+    /// Closes the socket with a close frame.
+    pub async fn close(&mut self) {
+        self.io.close().await;
+    }
+
     /// Sends `node` (a stream error, typically) then closes the socket.
     pub async fn send_and_close(&mut self, node: &Node) {
         if self.send(node).await.is_ok() {

@@ -3,14 +3,14 @@
 //! answers with its own, and derives the ADV secret from the companion's
 //! key bundle; pairing then ends like a QR scan.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use wacore::libsignal::crypto::{aes_256_gcm_decrypt, x25519_agreement};
 use wacore::libsignal::protocol::KeyPair;
 use wacore::pair_code::PairCodeUtils;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Node, NodeContent};
 
-use crate::nodes::SERVER;
+use crate::wire::nodes::SERVER;
 
 const ADV_SECRET_INFO: &[u8] = b"adv_secret";
 const BUNDLE_KEY_INFO: &[u8] = b"link_code_pairing_key_bundle_encryption_key";
@@ -25,7 +25,7 @@ pub(crate) fn child_bytes<'a>(node: &'a Node, tag: &str) -> Option<&'a [u8]> {
 
 /// The reply to `companion_hello`: the ref the companion echoes later.
 pub(crate) fn hello_reply(id: &str, reference: &[u8]) -> Node {
-    crate::nodes::iq_result_with(
+    crate::wire::nodes::iq_result_with(
         id,
         vec![
             NodeBuilder::new("link_code_companion_reg")
@@ -74,10 +74,41 @@ pub(crate) fn primary_hello(
         .build())
 }
 
+/// `refresh_code`: the code the companion shows is dead, it is to request
+/// a new one. whatsapp-rust (`pair_code.rs` `handle_refresh_code`, after WA
+/// Web's `refreshAltLinkingCode`) retires the flow and raises
+/// `PairingCodeRefresh`; without `force_manual_refresh` the refresh is not
+/// forced on the user.
+pub(crate) fn refresh_code(reference: &[u8]) -> Node {
+    NodeBuilder::new("notification")
+        .attr("from", SERVER)
+        .attr("type", "link_code_companion_reg")
+        .attr("id", crate::wire::nodes::random_id(8))
+        .children([NodeBuilder::new("link_code_companion_reg")
+            .attr("stage", "refresh_code")
+            .children([NodeBuilder::new("link_code_pairing_ref")
+                .bytes(reference.to_vec())
+                .build()])
+            .build()])
+        .build()
+}
+
 /// The companion's ephemeral key, unwrapped with the code the user typed.
 /// A wrong code yields a wrong key, which only shows at [`open_bundle`].
 pub(crate) fn unwrap_companion(wrapped: &[u8], code: &str) -> anyhow::Result<[u8; 32]> {
     PairCodeUtils::decrypt_primary_ephemeral_pub(wrapped, code).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Why the companion's key bundle did not open.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BundleError {
+    /// It does not decrypt: the code typed on the phone is not the one the
+    /// companion wrapped its key with.
+    #[error("the key bundle does not decrypt: wrong code")]
+    WrongCode,
+    /// It is not a key bundle.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 /// Opens the companion's key bundle and derives the ADV secret that keys
@@ -88,12 +119,14 @@ pub(crate) fn open_bundle(
     companion_identity: &[u8; 32],
     ephemeral: &KeyPair,
     identity: &KeyPair,
-) -> anyhow::Result<[u8; 32]> {
+) -> Result<[u8; 32], BundleError> {
+    let malformed = |e: String| BundleError::Malformed(e);
     if wrapped.len() != 32 + 12 + 96 + 16 {
-        bail!("key bundle of {} bytes", wrapped.len());
+        return Err(malformed(format!("key bundle of {} bytes", wrapped.len())));
     }
     let agree = |key: &KeyPair, other: &[u8; 32]| {
-        x25519_agreement(key.private_key.serialize(), other).map_err(|e| anyhow::anyhow!("{e:?}"))
+        x25519_agreement(key.private_key.serialize(), other)
+            .map_err(|e| malformed(format!("{e:?}")))
     };
     let ephemeral_shared = agree(ephemeral, companion_ephemeral)?;
     let identity_shared = agree(identity, companion_identity)?;
@@ -104,16 +137,18 @@ pub(crate) fn open_bundle(
         BUNDLE_KEY_INFO,
         &mut key,
     )
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let nonce: &[u8; 12] = wrapped[32..44].try_into().context("nonce")?;
+    .map_err(|e| malformed(format!("{e:?}")))?;
+    let nonce: &[u8; 12] = wrapped[32..44]
+        .try_into()
+        .map_err(|_| malformed("nonce".into()))?;
     let mut bundle = Vec::new();
     aes_256_gcm_decrypt(&key, nonce, b"", &wrapped[44..], &mut bundle)
-        .map_err(|_| anyhow::anyhow!("the key bundle does not decrypt: wrong code"))?;
+        .map_err(|_| BundleError::WrongCode)?;
     if bundle.len() != 96
         || bundle[..32] != companion_identity[..]
         || bundle[32..64] != *identity.public_key.public_key_bytes()
     {
-        bail!("the key bundle names other keys");
+        return Err(malformed("the key bundle names other keys".into()));
     }
     let mut material = Vec::with_capacity(96);
     material.extend_from_slice(&ephemeral_shared);
@@ -121,7 +156,7 @@ pub(crate) fn open_bundle(
     material.extend_from_slice(&bundle[64..96]);
     let mut adv_secret = [0u8; 32];
     wacore::crypto::hkdf_sha256_into(&material, None, ADV_SECRET_INFO, &mut adv_secret)
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        .map_err(|e| malformed(format!("{e:?}")))?;
     Ok(adv_secret)
 }
 
@@ -161,15 +196,15 @@ mod tests {
         .expect("open");
         assert_eq!(ours, companion_secret);
         let wrong = unwrap_companion(&wrapped, "ZZZZZZZZ").expect("unwraps to garbage");
-        assert!(
+        assert!(matches!(
             open_bundle(
                 &bundle,
                 &wrong,
                 &key32(&companion_identity),
                 &primary_ephemeral,
                 &primary_identity
-            )
-            .is_err()
-        );
+            ),
+            Err(BundleError::WrongCode)
+        ));
     }
 }

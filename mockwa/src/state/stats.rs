@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::handshake::Pattern;
+use crate::wire::handshake::Pattern;
 
 /// A copy of the counters, as `GET /admin/stats` reports them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +32,10 @@ pub struct StatsSnapshot {
     pub logins: u64,
     /// Logins answered `<failure>`.
     pub login_failures: u64,
+    /// Logins over the login cap, answered with a rate limit.
+    pub rate_limited: u64,
+    /// Requests for `/sw.js`, answered or not.
+    pub sw_js_fetches: u64,
     /// The most WebSocket upgrades asked for within one wall-clock second.
     pub peak_connects_per_second: u64,
 }
@@ -50,6 +54,8 @@ pub(crate) struct Stats {
     pub pairings: AtomicU64,
     pub logins: AtomicU64,
     pub login_failures: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub sw_js_fetches: AtomicU64,
     /// (second, upgrades in it, peak over all seconds)
     rate: Mutex<(u64, u64, u64)>,
 }
@@ -63,7 +69,7 @@ impl Stats {
     /// Counts a WebSocket upgrade request and its second.
     pub fn connect_attempt(&self) {
         bump(&self.connections);
-        let second = crate::nodes::unix_now();
+        let second = crate::wire::nodes::unix_now();
         let mut rate = self.rate.lock().unwrap_or_else(|e| e.into_inner());
         if rate.0 == second {
             rate.1 += 1;
@@ -102,6 +108,8 @@ impl Stats {
             pairings: get(&self.pairings),
             logins: get(&self.logins),
             login_failures: get(&self.login_failures),
+            rate_limited: get(&self.rate_limited),
+            sw_js_fetches: get(&self.sw_js_fetches),
             peak_connects_per_second: self.rate.lock().unwrap_or_else(|e| e.into_inner()).2,
         }
     }

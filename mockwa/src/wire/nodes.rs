@@ -15,6 +15,13 @@ pub(crate) fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Milliseconds since the epoch, as the server's clock.
+pub(crate) fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// A string attribute of `node`, if present.
 pub(crate) fn attr(node: &Node, key: &str) -> Option<String> {
     node.attrs.get(key).map(|v| v.as_str().into_owned())
@@ -41,6 +48,19 @@ pub(crate) fn iq_result_with(id: &str, children: Vec<Node>) -> Node {
         .build()
 }
 
+/// `<iq type="error"><error code text/></iq>`: the request was refused.
+pub(crate) fn iq_error(id: &str, code: u16, text: &'static str) -> Node {
+    NodeBuilder::new("iq")
+        .attr("from", SERVER)
+        .attr("type", "error")
+        .attr("id", id.to_string())
+        .children([NodeBuilder::new("error")
+            .attr("code", code.to_string())
+            .attr("text", text)
+            .build()])
+        .build()
+}
+
 /// A server-initiated `<iq type="set" xmlns=…>`.
 pub(crate) fn iq_set(id: &str, xmlns: &'static str, children: Vec<Node>) -> Node {
     NodeBuilder::new("iq")
@@ -52,47 +72,12 @@ pub(crate) fn iq_set(id: &str, xmlns: &'static str, children: Vec<Node>) -> Node
         .build()
 }
 
-/// `<stream:error code=…/>`: 515 asks for an immediate reconnect.
-pub(crate) fn stream_error_code(code: &str) -> Node {
-    NodeBuilder::new("stream:error")
-        .attr("code", code.to_string())
-        .build()
-}
-
-/// `<stream:error><conflict type=…/></stream:error>`: `device_removed` logs
-/// the device out, `replaced` tells it another client took over.
-pub(crate) fn stream_conflict(kind: &str) -> Node {
-    NodeBuilder::new("stream:error")
-        .children([NodeBuilder::new("conflict")
-            .attr("type", kind.to_string())
-            .build()])
-        .build()
-}
-
 /// `<success>`: the login was accepted.
 pub(crate) fn success(lid: &Jid) -> Node {
     NodeBuilder::new("success")
         .attr("t", unix_now().to_string())
         .attr("lid", lid.clone())
         .attr("props", "1")
-        .attr("location", "mock")
-        .build()
-}
-
-/// `<failure reason=…>`: the login was refused.
-pub(crate) fn failure(reason: u16) -> Node {
-    NodeBuilder::new("failure")
-        .attr("reason", reason.to_string())
-        .attr("location", "mock")
-        .build()
-}
-
-/// `<failure reason="402">`: a temporary ban ending in `expire_secs`.
-pub(crate) fn ban_failure(expire_secs: u64) -> Node {
-    NodeBuilder::new("failure")
-        .attr("reason", "402")
-        .attr("code", "101")
-        .attr("expire", expire_secs.to_string())
         .attr("location", "mock")
         .build()
 }
@@ -128,4 +113,32 @@ pub(crate) fn app_state_conflicts(id: &str, request: &Node) -> Node {
         id,
         vec![NodeBuilder::new("sync").children(collections).build()],
     )
+}
+
+/// `<notification type="account_sync" pushname=…>`: the account's push
+/// name changed. whatsapp-rust reads the `pushname` attribute
+/// (`handlers/notification/device.rs` `handle_account_sync_notification`)
+/// and raises `SelfPushNameUpdated`. whatsmeow and Baileys take a new push
+/// name from the app-state mutation `setting_pushName` instead (whatsmeow
+/// `appstate.go` `PushNameSetting`, Baileys `Utils/chat-utils.ts`
+/// `pushNameSetting`), which needs the app-state keys a phone shares over
+/// Signal and mockwa does not have; `account_sync` is the notification the
+/// server itself sends about the account (whatsmeow `notification.go`).
+pub(crate) fn account_sync_push_name(phone: &str, name: &str) -> Node {
+    NodeBuilder::new("notification")
+        .attr("from", Jid::pn(phone.to_string()))
+        .attr("type", "account_sync")
+        .attr("id", random_id(8))
+        .attr("t", unix_now().to_string())
+        .attr("pushname", name.to_string())
+        .build()
+}
+
+/// A random URL-safe identifier of `bytes` random bytes.
+pub(crate) fn random_id(bytes: usize) -> String {
+    use base64::Engine as _;
+    let mut buf = vec![0u8; bytes];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buf)
+        .expect("the system random source works");
+    base64::prelude::BASE64_URL_SAFE_NO_PAD.encode(buf)
 }

@@ -10,8 +10,8 @@ use wacore_binary::consts::{
 };
 use waproto::whatsapp::{self as wa, handshake_message};
 
-use crate::keys::ServerKeys;
-use crate::transport::FrameIo;
+use crate::wire::keys::ServerKeys;
+use crate::wire::transport::FrameIo;
 
 /// Which pattern a handshake completed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

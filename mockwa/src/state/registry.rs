@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use wacore::libsignal::protocol::{KeyPair, PrivateKey};
 use wacore_binary::Jid;
 
-use crate::keys::{hex_decode, hex_encode};
+use crate::wire::keys::{hex_decode, hex_encode};
 
 /// One linked device as the admin API reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,8 +24,25 @@ pub struct DeviceInfo {
     pub logins: u64,
     /// Whether the phone removed this device (logins get 401).
     pub removed: bool,
-    /// The name the device was given at pairing.
+    /// The account's push name: given at pairing, changed by the phone.
     pub push_name: String,
+    /// The last presence the device announced, `None` until it sends one.
+    pub presence: Option<Presence>,
+    /// When the device last logged in (milliseconds since the epoch).
+    pub last_login_at: Option<u64>,
+    /// The most logged-in sockets this device had at once; a well-behaved
+    /// client never has more than one.
+    pub max_concurrent: u32,
+}
+
+/// A presence a device announces with `<presence type=…>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    /// Online: the phone stops showing notifications.
+    Available,
+    /// Offline.
+    Unavailable,
 }
 
 /// What a login attempt for `phone:device` finds.
@@ -52,6 +69,12 @@ struct Device {
     push_name: String,
     removed: bool,
     logins: u64,
+    #[serde(default)]
+    presence: Option<Presence>,
+    #[serde(default)]
+    last_login_at: Option<u64>,
+    #[serde(default)]
+    max_concurrent: u32,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -122,6 +145,9 @@ impl Registry {
                 push_name: push_name.to_string(),
                 removed: false,
                 logins: 0,
+                presence: None,
+                last_login_at: None,
+                max_concurrent: 0,
             },
         );
         self.save();
@@ -140,26 +166,52 @@ impl Registry {
         }
     }
 
-    /// Counts a successful login.
-    pub fn record_login(&mut self, phone: &str, device: u16) {
-        if let Some(d) = self
-            .file
+    /// Counts a successful login at `at_ms`, `concurrent` being how many
+    /// logged-in sockets the device has with it.
+    pub fn record_login(&mut self, phone: &str, device: u16, at_ms: u64, concurrent: u32) {
+        if let Some(d) = self.device_mut(phone, device) {
+            d.logins += 1;
+            d.last_login_at = Some(at_ms);
+            d.max_concurrent = d.max_concurrent.max(concurrent);
+            self.save();
+        }
+    }
+
+    /// Keeps the presence `phone:device` announced.
+    pub fn record_presence(&mut self, phone: &str, device: u16, presence: Presence) {
+        if let Some(d) = self.device_mut(phone, device)
+            && d.presence != Some(presence)
+        {
+            d.presence = Some(presence);
+            self.save();
+        }
+    }
+
+    /// The phone changed its push name: every device of the account carries
+    /// it. Returns how many devices `phone` has.
+    pub fn set_push_name(&mut self, phone: &str, name: &str) -> usize {
+        let Some(account) = self.file.accounts.get_mut(phone) else {
+            return 0;
+        };
+        for d in account.devices.values_mut() {
+            d.push_name = name.to_string();
+        }
+        let count = account.devices.len();
+        self.save();
+        count
+    }
+
+    fn device_mut(&mut self, phone: &str, device: u16) -> Option<&mut Device> {
+        self.file
             .accounts
             .get_mut(phone)
             .and_then(|a| a.devices.get_mut(&device))
-        {
-            d.logins += 1;
-            self.save();
-        }
     }
 
     /// Marks `phone:device` removed; `false` if it was not linked.
     pub fn remove(&mut self, phone: &str, device: u16) -> bool {
         let removed = self
-            .file
-            .accounts
-            .get_mut(phone)
-            .and_then(|a| a.devices.get_mut(&device))
+            .device_mut(phone, device)
             .is_some_and(|d| !std::mem::replace(&mut d.removed, true));
         if removed {
             self.save();
@@ -181,6 +233,9 @@ impl Registry {
                     logins: d.logins,
                     removed: d.removed,
                     push_name: d.push_name.clone(),
+                    presence: d.presence,
+                    last_login_at: d.last_login_at,
+                    max_concurrent: d.max_concurrent,
                 })
             })
             .collect()
@@ -244,5 +299,38 @@ mod tests {
             LoginCheck::NotLinked
         ));
         assert!(third.devices(None)[0].removed);
+    }
+
+    /// A state file written before presence, login times and concurrency
+    /// were kept still opens, and starts keeping them.
+    #[test]
+    fn an_older_state_file_opens_and_keeps_what_is_new() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.json");
+        let key = hex_encode(
+            wacore::crypto::generate_curve_key_pair()
+                .private_key
+                .serialize(),
+        );
+        let old = serde_json::json!({"accounts": {"15550001111": {
+            "account_key": key, "lid": 7, "next_device": 2,
+            "devices": {"1": {"noise_key": hex_encode(&[7; 32]), "push_name": "Old",
+                              "removed": false, "logins": 3}}}}});
+        std::fs::write(&path, old.to_string()).expect("write");
+        let mut registry = Registry::open(Some(&path)).expect("open an older file");
+        let d = &registry.devices(None)[0];
+        assert_eq!((d.logins, d.presence, d.last_login_at), (3, None, None));
+
+        registry.record_login("15550001111", 1, 1_700_000_000_000, 2);
+        registry.record_login("15550001111", 1, 1_700_000_001_000, 1);
+        registry.record_presence("15550001111", 1, Presence::Unavailable);
+        assert_eq!(registry.set_push_name("15550001111", "New"), 1);
+        assert_eq!(registry.set_push_name("15550009999", "Nobody"), 0);
+        let d = &Registry::open(Some(&path)).expect("reopen").devices(None)[0];
+        assert_eq!(d.logins, 5);
+        assert_eq!(d.last_login_at, Some(1_700_000_001_000));
+        assert_eq!(d.max_concurrent, 2, "the largest count is kept");
+        assert_eq!(d.presence, Some(Presence::Unavailable));
+        assert_eq!(d.push_name, "New");
     }
 }

@@ -1,6 +1,8 @@
 //! The simulated phone: what the primary device signs when it scans a QR
 //! code, and the check of the companion's counter-signature.
 
+pub(crate) mod pair_code;
+
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
@@ -73,7 +75,7 @@ pub(crate) fn pair_success(
 ) -> anyhow::Result<(Node, SentPairing)> {
     let details = wa::ADVDeviceIdentity {
         raw_id: Some(u32::from(jid.device)),
-        timestamp: Some(crate::nodes::unix_now()),
+        timestamp: Some(crate::wire::nodes::unix_now()),
         key_index: Some(u32::from(jid.device)),
         account_type: Some(ADVEncryptionType::E2EE),
         device_type: Some(ADVEncryptionType::E2EE),
@@ -97,7 +99,7 @@ pub(crate) fn pair_success(
         account_type: Some(ADVEncryptionType::E2EE),
     }
     .encode_to_vec();
-    let node = crate::nodes::iq_set(
+    let node = crate::wire::nodes::iq_set(
         id,
         "md",
         vec![
