@@ -23,7 +23,7 @@ _waconnd() {
 
     case "${cmd}" in
         waconnd)
-            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --keepalive-window --login-timeout --presence --wa-version --version-refresh --version-url --wa-url --verbose --help --version"
+            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --login-timeout --presence --wa-version --version-refresh --version-url --wa-url --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -50,10 +50,6 @@ _waconnd() {
                     return 0
                     ;;
                 --connect-rate)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --keepalive-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

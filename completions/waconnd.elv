@@ -24,7 +24,6 @@ set edit:completion:arg-completer[waconnd] = {|@words|
             cand --logged-out-retention 'How long a logged-out number stays listed so scripts notice'
             cand --max-backoff 'Longest wait between reconnect attempts'
             cand --connect-rate 'Most connection attempts per second, over all sessions'
-            cand --keepalive-window 'A session that received nothing for this long is reconnected. The client pings every 15-30 s, so a live socket always beats 45 s'
             cand --login-timeout 'How long a connection may take to log in before it is given up and tried again'
             cand --presence 'The presence every number announces after each login and each change of its name. A linked device that is online makes the phone stop showing its owner notifications, so numbers stay offline unless asked otherwise'
             cand --wa-version 'Use this WhatsApp Web version (X.Y.Z) instead of fetching it, e.g. when WhatsApp''s page changed before waconnd did'

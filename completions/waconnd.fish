@@ -4,7 +4,6 @@ complete -c waconnd -l pairing-ttl -d 'How long a number may wait for its first 
 complete -c waconnd -l logged-out-retention -d 'How long a logged-out number stays listed so scripts notice' -r
 complete -c waconnd -l max-backoff -d 'Longest wait between reconnect attempts' -r
 complete -c waconnd -l connect-rate -d 'Most connection attempts per second, over all sessions' -r
-complete -c waconnd -l keepalive-window -d 'A session that received nothing for this long is reconnected. The client pings every 15-30 s, so a live socket always beats 45 s' -r
 complete -c waconnd -l login-timeout -d 'How long a connection may take to log in before it is given up and tried again' -r
 complete -c waconnd -l presence -d 'The presence every number announces after each login and each change of its name. A linked device that is online makes the phone stop showing its owner notifications, so numbers stay offline unless asked otherwise' -r -f -a "available\t'Online: the phone stops showing its owner notifications while a linked device is online'
 unavailable\t'Offline: the phone keeps notifying its owner'"

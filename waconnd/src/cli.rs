@@ -38,10 +38,6 @@ pub struct Args {
     /// Most connection attempts per second, over all sessions.
     #[arg(long, env = "WACONN_CONNECT_RATE", default_value_t = 50, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub connect_rate: u32,
-    /// A session that received nothing for this long is reconnected. The
-    /// client pings every 15-30 s, so a live socket always beats 45 s.
-    #[arg(long, env = "WACONN_KEEPALIVE_WINDOW", default_value = "45s", value_parser = parse_duration, value_name = "DURATION", hide = true)]
-    pub keepalive_window: Duration,
     /// How long a connection may take to log in before it is given up and
     /// tried again.
     #[arg(long, env = "WACONN_LOGIN_TIMEOUT", default_value = "2m", value_parser = parse_duration, value_name = "DURATION", hide = true)]
@@ -94,8 +90,6 @@ pub struct Config {
     pub max_backoff: Duration,
     /// Connection attempts per second over all sessions.
     pub connect_rate: u32,
-    /// Silence after which a connected session is reconnected.
-    pub keepalive_window: Duration,
     /// How long a connection may take to log in.
     pub login_timeout: Duration,
     /// The presence numbers announce.
@@ -156,7 +150,6 @@ impl Config {
             logged_out_retention: args.logged_out_retention,
             max_backoff: args.max_backoff,
             connect_rate: args.connect_rate,
-            keepalive_window: args.keepalive_window,
             login_timeout: args.login_timeout,
             presence: args.presence,
             version,

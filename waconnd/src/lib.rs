@@ -10,6 +10,7 @@ pub mod cli;
 pub mod engine;
 mod fdlimit;
 mod fsutil;
+mod handlers;
 mod limiter;
 mod link;
 mod lock;
@@ -70,7 +71,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 }
 
 fn status(supervisor: &supervisor::Supervisor) -> String {
-    notify::status_line(&supervisor.daemon_info().counts)
+    notify::status_line(&supervisor.table().counts())
 }
 
 /// Tells systemd how the sessions stand after every change, and pings its

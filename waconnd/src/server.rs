@@ -16,6 +16,7 @@ use waconn_proto::{
     codec,
 };
 
+use crate::handlers::Reply;
 use crate::supervisor::Supervisor;
 
 /// How long a client may take to send its hello and its request.
@@ -135,30 +136,11 @@ async fn handle(stream: Stream, supervisor: Arc<Supervisor>) -> Result<(), Codec
         }
         Err(e) => return Err(e),
     };
-    let answer = match request {
-        Request::List(_) => Response::Sessions(supervisor.list()),
-        Request::Status(r) => match r.number {
-            None => Response::Daemon(supervisor.daemon_info()),
-            Some(n) => supervisor
-                .status(&n)
-                .map_or_else(Response::Error, Response::Session),
-        },
-        Request::Inspect(r) => supervisor
-            .inspect(&r.number)
-            .map_or_else(Response::Error, Response::Inspect),
-        Request::Reconnect(r) => done(supervisor.reconnect(&r.number).await),
-        Request::Drop(r) => done(supervisor.drop_session(&r.number).await),
-        Request::Pair(r) => return pair(&supervisor, r.number, false, rx, tx).await,
-        Request::PairCode(r) => return pair(&supervisor, r.number, true, rx, tx).await,
-        Request::Events(r) => return events(&supervisor, &r.numbers, rx, tx).await,
-    };
-    codec::write(&mut tx, &answer).await
-}
-
-fn done(result: Result<String, ErrorReply>) -> Response {
-    result.map_or_else(Response::Error, |message| {
-        Response::Done(waconn_proto::Done { message })
-    })
+    match crate::handlers::handle(&supervisor, request).await {
+        Reply::Once(answer) => codec::write(&mut tx, &answer).await,
+        Reply::Pairing(number, updates) => pair(number, updates, rx, tx).await,
+        Reply::Events(numbers, events) => stream_events(&numbers, events, rx, tx).await,
+    }
 }
 
 async fn error(tx: &mut &Stream, code: ErrorCode, message: String) -> Result<(), CodecError> {
@@ -168,16 +150,11 @@ async fn error(tx: &mut &Stream, code: ErrorCode, message: String) -> Result<(),
 /// Streams pairing updates until the number is connected, the pairing ends,
 /// or the client goes away (pairing then goes on in the daemon).
 async fn pair(
-    supervisor: &Arc<Supervisor>,
     number: waconn_proto::Number,
-    by_code: bool,
+    mut updates: tokio::sync::mpsc::UnboundedReceiver<PairingUpdate>,
     mut rx: &Stream,
     mut tx: &Stream,
 ) -> Result<(), CodecError> {
-    let mut updates = match supervisor.pair(&number, by_code).await {
-        Ok(updates) => updates,
-        Err(e) => return codec::write(&mut tx, &Response::Error(e)).await,
-    };
     let mut probe = [0u8; 1];
     let mut failure = None;
     loop {
@@ -213,13 +190,12 @@ async fn pair(
 
 /// Streams state changes of `numbers` (all when empty) until the client
 /// goes away.
-async fn events(
-    supervisor: &Supervisor,
+async fn stream_events(
     numbers: &[waconn_proto::Number],
+    mut events: tokio::sync::broadcast::Receiver<waconn_proto::StateEvent>,
     mut rx: &Stream,
     mut tx: &Stream,
 ) -> Result<(), CodecError> {
-    let mut events = supervisor.events.subscribe();
     let mut probe = [0u8; 1];
     loop {
         tokio::select! {

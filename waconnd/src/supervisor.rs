@@ -1,15 +1,12 @@
-//! The supervisor: every session's handle, restore at start, the registry
-//! writer, and the operations the socket server calls.
+//! The supervisor: starts the sessions (restoring the registry, adopting
+//! orphaned stores), registers new numbers, reaches a session, and closes
+//! them all at shutdown. The request handlers build on it.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
-use waconn_proto::{
-    DaemonInfo, ErrorCode, ErrorReply, Number, PairingUpdate, SessionDetail, SessionInfo,
-    SessionState, StateEvent,
-};
+use waconn_proto::{ErrorCode, ErrorReply, Number, SessionState, StateEvent};
 
 use crate::cli::Config;
 use crate::limiter::ConnectLimiter;
@@ -37,7 +34,8 @@ pub struct Supervisor {
     registering: tokio::sync::Mutex<()>,
 }
 
-fn unknown(number: &Number) -> ErrorReply {
+/// The answer about a number the daemon does not have.
+pub fn unknown(number: &Number) -> ErrorReply {
     ErrorReply::new(
         ErrorCode::UnknownNumber,
         format!(
@@ -61,7 +59,6 @@ impl Supervisor {
                 logged_out_retention: config.logged_out_retention,
                 max_backoff: config.max_backoff,
                 login_timeout: config.login_timeout,
-                keepalive_window: config.keepalive_window,
             },
             presence: config.presence,
             link: LinkSettings {
@@ -134,9 +131,8 @@ impl Supervisor {
         let number = record.info.number.clone();
         let store = self.store_path(&number);
         let handle = session::spawn(Arc::clone(&self.ctx), store, record, connect);
-        let mut table = self.ctx.table.lock();
-        table.insert(number, handle);
-        self.ctx.pushback.set_sessions(table.len());
+        let sessions = self.ctx.table.insert(number, handle);
+        self.ctx.pushback.set_sessions(sessions);
     }
 
     /// Store files without a registry entry (a crash between two steps, a
@@ -207,151 +203,96 @@ impl Supervisor {
         }
     }
 
-    /// Every session, by number.
-    pub fn list(&self) -> Vec<SessionInfo> {
-        self.ctx.table.infos()
+    /// The running sessions.
+    pub fn table(&self) -> &SessionTable {
+        &self.ctx.table
     }
 
-    /// One session.
-    pub fn status(&self, number: &Number) -> Result<SessionInfo, ErrorReply> {
-        self.record(number).map(|r| r.info)
+    /// The WhatsApp Web version source.
+    pub fn version(&self) -> &VersionSource {
+        &self.ctx.version
     }
 
-    fn record(&self, number: &Number) -> Result<Record, ErrorReply> {
+    /// The watch on WhatsApp's pushback and the connect rate.
+    pub fn pushback(&self) -> &Pushback {
+        &self.ctx.pushback
+    }
+
+    /// When the daemon started (epoch ms).
+    pub fn started_at(&self) -> i64 {
+        self.started_at
+    }
+
+    /// `number`'s record.
+    pub fn record(&self, number: &Number) -> Result<Record, ErrorReply> {
         self.ctx
             .table
             .lock()
             .get(number)
-            .map(|h| h.record.borrow().clone())
+            .map(|h| {
+                let mut record = h.record.borrow().clone();
+                record.info = h.info();
+                record
+            })
             .ok_or_else(|| unknown(number))
     }
 
-    /// One session in depth.
-    pub fn inspect(&self, number: &Number) -> Result<SessionDetail, ErrorReply> {
-        let record = self.record(number)?;
-        let store = self.store_path(number);
-        let store_bytes = crate::fsutil::store_files(&store)
-            .iter()
-            .filter_map(|f| std::fs::metadata(f).ok())
-            .map(|m| m.len())
-            .sum();
-        Ok(SessionDetail {
-            info: record.info,
-            transitions: record.transitions.into_iter().collect(),
-            store_path: store.display().to_string(),
-            store_bytes,
-        })
-    }
-
-    /// The daemon itself.
-    pub fn daemon_info(&self) -> DaemonInfo {
-        let mut counts = BTreeMap::<SessionState, u64>::new();
-        for info in self.list() {
-            *counts.entry(info.state).or_default() += 1;
-        }
-        let version = self.ctx.version.status();
-        let rate = self.ctx.pushback.status();
-        DaemonInfo {
-            version: waconn_proto::VERSION.to_string(),
-            pid: std::process::id(),
-            started_at: self.started_at,
-            socket: self.config.socket.display().to_string(),
-            data_dir: self.config.data_dir.display().to_string(),
-            counts: counts.into_iter().collect(),
-            wa_version: version.version.to_string(),
-            wa_version_source: version.origin.as_str().to_string(),
-            wa_version_fetched_at: version.fetched_at,
-            wa_version_error_at: version.error.as_ref().map(|(_, at)| *at),
-            wa_version_error: version.error.map(|(why, _)| why),
-            connect_rate: rate.rate,
-            connect_rate_configured: rate.configured,
-            connect_rate_reason: rate.reason,
-        }
-    }
-
-    /// Registers `number` if new and follows its pairing.
-    pub async fn pair(
-        self: &Arc<Self>,
-        number: &Number,
-        by_code: bool,
-    ) -> Result<mpsc::UnboundedReceiver<PairingUpdate>, ErrorReply> {
-        // One registration at a time: two pairs of one new number must not
-        // start two sessions, nor two writes leave out each other's number.
-        let registering = self.registering.lock().await;
-        let known = self.ctx.table.lock().contains_key(number);
-        if !known {
-            let running = self.ctx.table.lock().len() as u64;
-            if let Some(fit) = crate::fdlimit::capacity().filter(|fit| running >= *fit) {
-                return Err(ErrorReply::new(
-                    ErrorCode::LimitReached,
-                    format!(
-                        "cannot pair {number}: waconnd runs {running} numbers and its open files limit carries about {fit} ({} descriptors each); raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) and restart waconnd",
-                        crate::fdlimit::PER_SESSION
-                    ),
-                ));
-            }
-            let now = now_ms();
-            let deadline = crate::time::after(now, self.config.pairing_ttl);
-            let record = Record::new_pairing(number.clone(), now, deadline);
-            // On disk before anyone can see it: a crash from now on must
-            // not lose the number.
-            let mut records = self.ctx.table.records();
-            records.push(record.clone());
-            tokio::task::block_in_place(|| self.ctx.registry.write(records)).map_err(|e| {
-                ErrorReply::new(
-                    ErrorCode::Internal,
-                    format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
-                )
-            })?;
-            tracing::info!("{number}: registered for pairing");
-            self.spawn(record, false);
-        }
-        drop(registering);
-        let commands = self
-            .ctx
+    /// Where `number`'s session takes commands.
+    pub fn commands(&self, number: &Number) -> Result<mpsc::UnboundedSender<Command>, ErrorReply> {
+        self.ctx
             .table
             .lock()
             .get(number)
             .map(|h| h.commands.clone())
-            .ok_or_else(|| unknown(number))?;
-        let (updates, updates_rx) = mpsc::unbounded_channel();
-        let (accepted, verdict) = oneshot::channel();
-        commands
-            .send(Command::Pair {
-                updates,
-                accepted,
-                by_code,
-            })
-            .map_err(|_| unknown(number))?;
-        verdict.await.map_err(|_| unknown(number))??;
-        Ok(updates_rx)
+            .ok_or_else(|| unknown(number))
     }
 
-    async fn ask(
+    /// Starts a session for `number` if it has none, once it is on disk.
+    pub async fn register(&self, number: &Number) -> Result<(), ErrorReply> {
+        // One registration at a time: two pairs of one new number must not
+        // start two sessions, nor two writes leave out each other's number.
+        let _registering = self.registering.lock().await;
+        if self.ctx.table.lock().contains_key(number) {
+            return Ok(());
+        }
+        let running = self.ctx.table.lock().len() as u64;
+        if let Some(fit) = crate::fdlimit::capacity().filter(|fit| running >= *fit) {
+            return Err(ErrorReply::new(
+                ErrorCode::LimitReached,
+                format!(
+                    "cannot pair {number}: waconnd runs {running} numbers and its open files limit carries about {fit} ({} descriptors each); raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) and restart waconnd",
+                    crate::fdlimit::PER_SESSION
+                ),
+            ));
+        }
+        let now = now_ms();
+        let deadline = crate::time::after(now, self.config.pairing_ttl);
+        let record = Record::new_pairing(number.clone(), now, deadline);
+        // On disk before anyone can see it: a crash from now on must not
+        // lose the number.
+        let mut records = self.ctx.table.records();
+        records.push(record.clone());
+        tokio::task::block_in_place(|| self.ctx.registry.write(records)).map_err(|e| {
+            ErrorReply::new(
+                ErrorCode::Internal,
+                format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
+            )
+        })?;
+        tracing::info!("{number}: registered for pairing");
+        self.spawn(record, false);
+        Ok(())
+    }
+
+    /// Asks `number`'s session to act and waits for its answer.
+    pub async fn ask(
         &self,
         number: &Number,
         command: impl FnOnce(session::Reply) -> Command,
     ) -> Result<String, ErrorReply> {
-        let commands = self
-            .ctx
-            .table
-            .lock()
-            .get(number)
-            .map(|h| h.commands.clone())
-            .ok_or_else(|| unknown(number))?;
+        let commands = self.commands(number)?;
         let (reply, answer) = oneshot::channel();
         commands.send(command(reply)).map_err(|_| unknown(number))?;
         answer.await.map_err(|_| unknown(number))?
-    }
-
-    /// Reconnects `number` now.
-    pub async fn reconnect(&self, number: &Number) -> Result<String, ErrorReply> {
-        self.ask(number, Command::Reconnect).await
-    }
-
-    /// Unlinks and forgets `number`.
-    pub async fn drop_session(&self, number: &Number) -> Result<String, ErrorReply> {
-        self.ask(number, Command::Drop).await
     }
 
     /// Closes every session gracefully (no logout) and saves the registry;

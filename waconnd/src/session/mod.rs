@@ -4,6 +4,7 @@
 mod actor;
 mod backoff;
 pub mod context;
+pub mod liveness;
 mod model;
 pub mod policy;
 pub mod record;
@@ -39,10 +40,23 @@ pub enum Command {
     Shutdown(oneshot::Sender<()>),
 }
 
+impl SessionHandle {
+    /// The session's public view, with when it last received data.
+    pub fn info(&self) -> waconn_proto::SessionInfo {
+        let mut info = self.record.borrow().info.clone();
+        if let Some(at) = self.liveness.last_data() {
+            info.last_seen = Some(at);
+        }
+        info
+    }
+}
+
 /// The supervisor's end of a session.
 pub struct SessionHandle {
     /// Commands to the actor.
     pub commands: mpsc::UnboundedSender<Command>,
     /// The session's record, as of its last change.
     pub record: watch::Receiver<Record>,
+    /// When its connection last received data.
+    pub liveness: std::sync::Arc<liveness::Liveness>,
 }

@@ -35,8 +35,6 @@ pub struct Settings {
     pub max_backoff: Duration,
     /// How long a link may take to log in before it is tried again.
     pub login_timeout: Duration,
-    /// Silence after which a connected session is reconnected.
-    pub keepalive_window: Duration,
 }
 
 /// What happened.
@@ -58,13 +56,6 @@ pub enum Input {
     LinkEnded {
         /// Someone follows the pairing.
         watched: bool,
-    },
-    /// A check of the running client.
-    Poll {
-        /// It is logged in and announced itself connected.
-        ready: bool,
-        /// When it last received data (epoch ms).
-        last_data: Option<i64>,
     },
     /// The deadline of [`next_deadline`] passed.
     Deadline,
@@ -143,7 +134,6 @@ pub fn step(m: &mut Model, input: Input, s: &Settings, now: i64) -> Vec<Effect> 
             m.set(S::Failed, why, now);
         }
         Input::LinkEnded { watched } => link_ended(m, watched, s, now, &mut fx),
-        Input::Poll { ready, last_data } => poll(m, ready, last_data, s, now, &mut fx),
         Input::Deadline => deadline(m, s, now, &mut fx),
         Input::VersionChanged(version) => {
             if m.state() == S::Outdated {
@@ -503,48 +493,6 @@ fn retry_outdated(m: &mut Model, now: i64, fx: &mut Vec<Effect>) {
             now,
         );
         schedule(m, Duration::ZERO, now, fx);
-    }
-}
-
-fn poll(
-    m: &mut Model,
-    ready: bool,
-    last_data: Option<i64>,
-    s: &Settings,
-    now: i64,
-    fx: &mut Vec<Effect>,
-) {
-    if let Some(last) = last_data.filter(|&at| at > 0)
-        && m.record.info.last_seen != Some(last)
-    {
-        m.record.info.last_seen = Some(last);
-        m.touch(Dirty::Live);
-    }
-    if m.phase != Phase::Running || !m.paired() {
-        return;
-    }
-    match m.state() {
-        S::Connected if !ready => {
-            m.failure = Some("the connection stopped answering".into());
-            m.set(S::Reconnecting, "connection lost; reconnecting", now);
-            fx.push(Effect::EndLink);
-        }
-        S::Connected => {
-            let Some(last) = last_data.filter(|&at| at > 0) else {
-                return;
-            };
-            if now - last >= millis(s.keepalive_window) {
-                let silent = format!(
-                    "nothing received from WhatsApp for {}s",
-                    (now - last) / 1000
-                );
-                m.set(S::Reconnecting, format!("{silent}; reconnecting"), now);
-                m.failure = Some(silent);
-                fx.push(Effect::EndLink);
-            }
-        }
-        S::Connecting | S::Reconnecting | S::Disconnected if ready => logged_in(m, now, fx),
-        _ => {}
     }
 }
 

@@ -14,6 +14,7 @@ mod effects;
 mod requests;
 
 use super::context::SessionContext;
+use super::liveness::Liveness;
 use super::model::{Dirty, Model};
 use super::policy::{self, Input};
 use super::record::Record;
@@ -25,10 +26,6 @@ use crate::version;
 
 use SessionState as S;
 
-/// How often the actor checks a client that is not connected yet.
-const POLL: Duration = Duration::from_secs(1);
-/// How often a CONNECTED session checks its client.
-const POLL_CONNECTED: Duration = Duration::from_secs(5);
 /// How long a graceful stop of a client may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for a client's socket or login before acting on it.
@@ -46,7 +43,9 @@ pub fn spawn(
     let (publish, record_rx) = watch::channel(record.clone());
     let (signals, signals_rx) = mpsc::unbounded_channel();
     let version = ctx.version.subscribe();
+    let liveness = Arc::new(Liveness::default());
     let actor = Actor {
+        liveness: Arc::clone(&liveness),
         ctx,
         model: Model::new(record),
         store,
@@ -66,6 +65,7 @@ pub fn spawn(
     SessionHandle {
         commands,
         record: record_rx,
+        liveness,
     }
 }
 
@@ -93,6 +93,8 @@ struct Actor {
     qr: Option<QrCode>,
     /// The daemon's WhatsApp Web version.
     version: watch::Receiver<version::Status>,
+    /// When the client last received data, for readers.
+    liveness: Arc<Liveness>,
 }
 
 /// A client being readied: its wait, its build, then its turn.
@@ -131,7 +133,6 @@ impl Actor {
         if let (Flow::Stop, _) = self.apply(Input::Start { connect }).await {
             return;
         }
-        let mut next_poll = Instant::now() + POLL;
         loop {
             let wake = policy::next_deadline(&self.model).map(|at| Instant::now() + until(at));
             let (flow, _) = tokio::select! {
@@ -155,15 +156,13 @@ impl Actor {
                     match ready {
                         Ok((ready, store)) => {
                             self.backend = Some(store);
-                            self.link = Some(ready.run());
+                            let link = ready.run();
+                            self.liveness.watch(&link.client);
+                            self.link = Some(link);
                             self.apply(Input::TurnTaken).await
                         }
                         Err(e) => self.apply(Input::TurnFailed(format!("{e:#}"))).await,
                     }
-                }
-                () = sleep_until(next_poll) => {
-                    next_poll = Instant::now() + self.poll_every();
-                    self.poll().await
                 }
                 () = async { sleep_until(wake.unwrap_or_else(Instant::now)).await }, if wake.is_some() => {
                     self.apply(Input::Deadline).await
@@ -224,6 +223,7 @@ impl Actor {
                 }
             }
             if t.from != t.to {
+                self.ctx.table.moved(Some(t.from), Some(t.to));
                 let _ = self.ctx.events.send(StateEvent {
                     number: number.clone(),
                     transition: t.clone(),
@@ -252,31 +252,6 @@ impl Actor {
         }
     }
 
-    /// A healthy session is checked less often: at ten thousand sessions the
-    /// checks are most of an idle daemon's work.
-    fn poll_every(&self) -> Duration {
-        if self.state() == S::Connected {
-            POLL_CONNECTED
-        } else {
-            POLL
-        }
-    }
-
-    /// Checks the client: readiness and silence, which events alone miss.
-    async fn poll(&mut self) -> (Flow, Option<Result<String, ErrorReply>>) {
-        let Some(link) = &self.link else {
-            return (Flow::Continue, None);
-        };
-        let client = Arc::clone(&link.client);
-        let last = i64::try_from(client.stats().last_data_received_ms).unwrap_or(0);
-        let ready = client.wait_for_connected(Duration::ZERO).await.is_ok();
-        self.apply(Input::Poll {
-            ready,
-            last_data: (last > 0).then_some(last),
-        })
-        .await
-    }
-
     /// The client's run loop ended.
     async fn link_ended(&mut self) -> (Flow, Option<Result<String, ErrorReply>>) {
         tracing::debug!("{}: link {} ended", self.number(), self.generation);
@@ -289,11 +264,21 @@ impl Actor {
                 return (Flow::Stop, answer);
             }
         }
+        self.keep_last_data();
         self.link = None;
         self.qr = None;
         self.watchers.retain(|w| !w.is_closed());
         let watched = !self.watchers.is_empty();
         self.apply(Input::LinkEnded { watched }).await
+    }
+
+    /// Keeps when the client that ends last received data.
+    fn keep_last_data(&mut self) {
+        if let Some(at) = self.liveness.last_data() {
+            self.model.record.info.last_seen = Some(at);
+            self.model.touch(Dirty::Live);
+        }
+        self.liveness.clear();
     }
 
     fn delete_store(&mut self) {
@@ -309,6 +294,7 @@ impl Actor {
     /// the one being readied.
     async fn stop_link(&mut self) {
         self.turn = None;
+        self.keep_last_data();
         if let Some(link) = self.link.take() {
             self.generation += 1;
             if tokio::time::timeout(STOP_TIMEOUT, link.handle.shutdown())

@@ -21,7 +21,6 @@ fn settings() -> Settings {
         logged_out_retention: Duration::from_secs(7 * 86400),
         max_backoff: Duration::from_secs(300),
         login_timeout: Duration::from_secs(120),
-        keepalive_window: Duration::from_secs(45),
     }
 }
 
@@ -312,37 +311,6 @@ fn a_link_that_never_logs_in_is_given_up_at_its_deadline() {
             .starts_with("connected to WhatsApp but not logged in within 2m"),
         "{}",
         m.record.info.reason
-    );
-}
-
-#[test]
-fn silence_on_a_connected_link_ends_it() {
-    let mut m = connected();
-    let quiet = run(
-        &mut m,
-        Input::Poll {
-            ready: true,
-            last_data: Some(NOW),
-        },
-        NOW + 10_000,
-    );
-    assert!(quiet.is_empty());
-    let fx = run(
-        &mut m,
-        Input::Poll {
-            ready: true,
-            last_data: Some(NOW),
-        },
-        NOW + 46_000,
-    );
-    assert_eq!(fx, vec![Effect::EndLink]);
-    assert_eq!(m.state(), S::Reconnecting);
-    ended(&mut m, NOW + 46_100);
-    assert!(
-        m.record
-            .info
-            .reason
-            .starts_with("nothing received from WhatsApp for 46s")
     );
 }
 
