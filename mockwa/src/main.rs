@@ -33,6 +33,8 @@ use tokio::signal::unix::{SignalKind, signal};
 ///                                               (401 device_removed, then 401)
 ///   POST /admin/replace   {"phone"}             conflict replaced
 ///   POST /admin/ban       {"phone", "seconds"}  logins get 402 until it expires
+///   POST /admin/throttle-codes {"phone", "seconds"}
+///                         pair-code requests get 400 bad-request (throttled)
 ///   POST /admin/outdated  {"enabled"}           logins get 405 while enabled
 ///   POST /admin/stream-error {"phone", "code", "close_after_ms", "keep_open"}
 ///                         a stream error on live sockets: 429, 503, 515, 516,

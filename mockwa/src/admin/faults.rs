@@ -47,6 +47,10 @@ fn simple(shared: &Shared, name: &str, b: &FaultBody) -> Result<usize, Answer> {
             0
         }),
         "ban" => seconds().map(|d| shared.ban(phone, d)),
+        "throttle-codes" => seconds().map(|d| {
+            shared.throttle_codes(phone, d);
+            0
+        }),
         _ => b
             .enabled
             .map(|on| shared.set_outdated(on))

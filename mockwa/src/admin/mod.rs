@@ -14,13 +14,14 @@
 //! | `POST /admin/logout {"phone"?}` | the phone removes the device: `code="401"` with `conflict device_removed` now, 401 at later logins | 200 `{"affected"}` (devices) |
 //! | `POST /admin/replace {"phone"?}` | `conflict replaced` on live sockets | 200 `{"affected"}` |
 //! | `POST /admin/ban {"phone"?, "seconds"}` | cut live sockets; logins get 402 with the expiry until it passes | 200 `{"affected"}` |
+//! | `POST /admin/throttle-codes {"phone"?, "seconds"}` | requests for pair codes get `400 bad-request`, the server's per-number throttle, until it passes | 200 `{"affected": 0}` |
 //! | `POST /admin/outdated {"enabled"}` | logins get 405 while enabled; live sockets are cut | 200 `{"affected"}` |
 //! | `POST /admin/stream-error {"phone"?, "code", "close_after_ms"?, "keep_open"?}` | a stream error on live sockets: `429`, `503`, `515`, `516`, `401` (with `conflict device_removed`), `ack`, `xml-not-well-formed`, `xmlstreamend`; then the socket closes (at once, after the delay, or never); 516 and 401 remove the device | 200 `{"affected"}`; 400 unknown code |
 //! | `POST /admin/fail-logins {"phone"?, "reason", "seconds", "message"?}` | logins get `<failure reason>` (`403` with a logout message, `406`, `409`, `500`, `503`) for a while (0 ends it); live sockets are cut | 200 `{"affected"}`; 400 unknown reason |
 //! | `POST /admin/login-cap {"per_second"}` | logins above the cap in their second get `<stream:error code="429">` (0: no cap) | 200 `{"per_second"}` |
 //! | `POST /admin/min-version {"version"}` | logins and registrations of clients below `X.Y.Z` get 405 (`null` clears); older live sockets are cut | 200 `{"version", "affected"}` |
 //! | `POST /admin/sw-js {"version"?, "fault"?}` | what `GET /sw.js` announces, and its fault: `none`, `404`, `challenge` (an HTML anti-bot page, 200), `hang` (never answers) | 200 `{"version", "fault"}` |
-//! | `GET /admin/devices` | linked devices | 200 `[{"phone", "device", "connected", "logins", "removed", "push_name", "presence", "last_login_at", "max_concurrent"}]` |
+//! | `GET /admin/devices` | linked devices | 200 `[{"phone", "device", "connected", "logins", "removed", "push_name", "presence", "times_available", "last_login_at", "max_concurrent"}]` |
 //! | `GET /admin/stats` | connection, handshake and login counters | 200 [`crate::StatsSnapshot`] |
 //! | `GET /sw.js` | the WhatsApp Web service worker, announcing the version (`client_revision`) | 200 JavaScript, or the fault set |
 
@@ -47,6 +48,7 @@ pub const REQUESTS: &[(&str, &str)] = &[
     ("POST", "/admin/logout"),
     ("POST", "/admin/replace"),
     ("POST", "/admin/ban"),
+    ("POST", "/admin/throttle-codes"),
     ("POST", "/admin/outdated"),
     ("POST", "/admin/stream-error"),
     ("POST", "/admin/fail-logins"),

@@ -88,6 +88,19 @@ async fn hello(s: &mut Session<'_>, id: &str, reg: &Node) -> anyhow::Result<Opti
         s.io.send(&nodes::iq_result(id)).await?;
         return Ok(None);
     };
+    // The server throttles codes per phone number and says so with
+    // `bad-request` (whatsapp-rust `pair_code.rs`, `PairCodeRejection`:
+    // "the server reuses `bad-request` for its per-number pair-code limit").
+    if s.shared
+        .faults()
+        .throttle_codes
+        .left(&phone, Instant::now())
+        .is_some()
+    {
+        tracing::info!(phone, "pair code refused: throttled");
+        s.io.send(&nodes::iq_error(id, 400, "bad-request")).await?;
+        return Ok(None);
+    }
     let reference = random_id(16).into_bytes();
     // Published before the reply: once the client has its code, the user may
     // type it at once.
@@ -154,11 +167,12 @@ pub(crate) async fn enter(
 /// Stage 2, the IQ `id`: the client's key bundle gives the ADV secret; the
 /// phone then signs the pairing as for a scanned QR code.
 ///
-/// A bundle that does not open (the user typed another code) is refused
-/// with `400 bad-request`, which whatsapp-rust turns into
-/// `PairingCodeError` (`pair_code.rs` `report_stage_two_failure`, tested
-/// there with this answer in `a_refused_companion_finish_reports_the_rejection`;
-/// WA Web raises `CompanionFinishError` for any answer but success).
+/// A bundle that does not open (the user typed another code) is what the
+/// phone cannot use: it tells its own user the link failed and says nothing
+/// to the companion, whose request the server acknowledges; the companion
+/// gives the code up when no pair-success follows within a minute
+/// (whatsapp-rust `pair_code.rs`, `start_pair_success_timeout`, after WA
+/// Web's `primary_hello_expire` timer).
 async fn finish(
     s: &mut Session<'_>,
     id: &str,
@@ -194,7 +208,7 @@ async fn finish(
     let (identity_key, adv_secret) = match opened {
         Ok(opened) => opened,
         Err(e) => {
-            s.io.send(&nodes::iq_error(id, 400, "bad-request")).await?;
+            s.io.send(&nodes::iq_result(id)).await?;
             let error = match e.downcast_ref::<BundleError>() {
                 Some(BundleError::WrongCode) => ScanError::WrongCode,
                 _ => ScanError::Rejected(format!("{e:#}")),

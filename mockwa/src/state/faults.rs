@@ -88,6 +88,8 @@ pub(crate) struct Faults {
     pub ban: Timed,
     /// Logins are answered with the refusal's `<failure>`.
     pub fail: Timed<Refusal>,
+    /// Requests for pair codes are refused as throttled.
+    pub throttle_codes: Timed,
     /// Logins are answered `<failure reason="405">`.
     pub outdated: bool,
     /// Logins and registrations of older clients get `<failure reason="405">`.
@@ -106,6 +108,7 @@ impl Faults {
             mute: Timed::default(),
             ban: Timed::default(),
             fail: Timed::default(),
+            throttle_codes: Timed::default(),
             outdated: false,
             min_version: config.min_version,
             login_cap: LoginCap::new(config.login_cap),

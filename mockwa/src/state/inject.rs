@@ -26,6 +26,14 @@ impl Shared {
         self.faults().mute.set(phone, duration, Instant::now(), ());
     }
 
+    /// Refuses the pair-code requests of `phone` as throttled for
+    /// `duration` (zero ends it).
+    pub fn throttle_codes(&self, phone: Option<&str>, duration: Duration) {
+        self.faults()
+            .throttle_codes
+            .set(phone, duration, Instant::now(), ());
+    }
+
     /// The phone removes its devices: live sockets get `code="401"` with
     /// `conflict device_removed`, later logins 401. Returns how many devices
     /// it removed.

@@ -28,6 +28,8 @@ pub struct DeviceInfo {
     pub push_name: String,
     /// The last presence the device announced, `None` until it sends one.
     pub presence: Option<Presence>,
+    /// How many times the device announced itself `available`.
+    pub times_available: u64,
     /// When the device last logged in (milliseconds since the epoch).
     pub last_login_at: Option<u64>,
     /// The most logged-in sockets this device had at once; a well-behaved
@@ -71,6 +73,8 @@ struct Device {
     logins: u64,
     #[serde(default)]
     presence: Option<Presence>,
+    #[serde(default)]
+    times_available: u64,
     #[serde(default)]
     last_login_at: Option<u64>,
     #[serde(default)]
@@ -146,6 +150,7 @@ impl Registry {
                 removed: false,
                 logins: 0,
                 presence: None,
+                times_available: 0,
                 last_login_at: None,
                 max_concurrent: 0,
             },
@@ -179,9 +184,10 @@ impl Registry {
 
     /// Keeps the presence `phone:device` announced.
     pub fn record_presence(&mut self, phone: &str, device: u16, presence: Presence) {
-        if let Some(d) = self.device_mut(phone, device)
-            && d.presence != Some(presence)
-        {
+        if let Some(d) = self.device_mut(phone, device) {
+            if presence == Presence::Available {
+                d.times_available += 1;
+            }
             d.presence = Some(presence);
             self.save();
         }
@@ -234,6 +240,7 @@ impl Registry {
                     removed: d.removed,
                     push_name: d.push_name.clone(),
                     presence: d.presence,
+                    times_available: d.times_available,
                     last_login_at: d.last_login_at,
                     max_concurrent: d.max_concurrent,
                 })

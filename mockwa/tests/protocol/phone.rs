@@ -128,7 +128,7 @@ pub async fn asking_for_a_code(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_wrong_code_fails_the_clients_code() {
+async fn a_wrong_code_is_met_with_silence_and_the_client_gives_the_code_up_after_a_minute() {
     const PHONE: &str = "15550007002";
     let dir = tempfile::tempdir().expect("tempdir");
     let mock = MockWa::start(Config::default()).await.expect("start mock");
@@ -152,6 +152,41 @@ async fn a_wrong_code_fails_the_clients_code() {
         !error.contains(wrong) && !error.contains(&code),
         "no code in errors"
     );
+    // The phone told its user; the client hears nothing and, after its
+    // one-minute wait for a pair-success, writes the code off.
+    let event = client
+        .wait("PairingCodeRefresh", Duration::from_secs(90), |e| match e {
+            Event::PairingCodeRefresh(r) => Some(Ok(r.force_manual)),
+            Event::PairingCodeError(e) => Some(Err(e.error.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(event, Ok(false), "no error, a refresh");
+    assert!(mock.devices().is_empty());
+    client.stop().await;
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttled_pair_codes_are_refused_as_bad_requests() {
+    const PHONE: &str = "15550007004";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mock = MockWa::start(Config::default()).await.expect("start mock");
+    let (status, answer) = admin(
+        mock.addr(),
+        "POST",
+        "/admin/throttle-codes",
+        Some(json!({"phone": PHONE, "seconds": 60})),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let client = TestClient::start(&mock.url(), &dir.path().join("throttled.db")).await;
+    client.qr().await;
+    let options = whatsapp_rust::pair_code::PairCodeOptions {
+        phone_number: PHONE.into(),
+        ..Default::default()
+    };
+    assert!(client.client().pair_with_code(options).await.is_err());
     let rejection = client
         .wait("PairingCodeError", CONNECT, |e| match e {
             Event::PairingCodeError(e) => Some(e.rejection),
@@ -159,7 +194,7 @@ async fn a_wrong_code_fails_the_clients_code() {
         })
         .await;
     assert_eq!(rejection, Some(PairCodeRejection::BadRequest));
-    assert!(mock.devices().is_empty());
+    assert!(rejection.is_some_and(|r| r.is_throttled()));
     client.stop().await;
     mock.shutdown().await;
 }

@@ -168,19 +168,25 @@ fn server_word(node: &OwnedNodeRef) -> Option<ServerWord> {
 fn logged_out(l: &LoggedOut) -> String {
     let code = l.reason.code();
     if l.on_connect {
-        let told = l
-            .logout_message
-            .as_ref()
-            .map(|m| {
-                [m.header.as_deref(), m.subtext.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .filter(|text| !text.is_empty())
-            .map(|text| format!(": \"{text}\""))
-            .unwrap_or_default();
+        // What the server wrote: its logout message, and the `message` of
+        // the `<failure>` itself.
+        let message = l.raw.as_ref().and_then(|raw| {
+            let mut attrs = raw.attrs();
+            attrs.optional_string("message").map(|m| m.into_owned())
+        });
+        let header = l.logout_message.as_ref().and_then(|m| m.header.clone());
+        let subtext = l.logout_message.as_ref().and_then(|m| m.subtext.clone());
+        let text = [header, subtext, message]
+            .into_iter()
+            .flatten()
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let told = if text.is_empty() {
+            String::new()
+        } else {
+            format!(": \"{text}\"")
+        };
         return match code {
             403 => format!(
                 "WhatsApp locked or banned this account (login refused, 403){told}; its owner must resolve it in WhatsApp on the phone"

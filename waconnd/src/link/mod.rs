@@ -49,8 +49,9 @@ pub struct Link {
     /// The client, for queries and actions.
     pub client: Arc<Client>,
     /// Keeps the client forwarding the stanzas the server ends streams
-    /// with, which it raises no event for.
-    _raw: RawNodeLease,
+    /// with, which it raises no event for. Kept a little after the client
+    /// ends: it handles some of them on tasks that can finish after it.
+    pub raw: RawNodeLease,
 }
 
 /// A client built on its store, not yet connecting.
@@ -66,7 +67,7 @@ impl Ready {
         Link {
             handle: self.bot.spawn(),
             client: self.client,
-            _raw: raw,
+            raw,
         }
     }
 }

@@ -61,6 +61,10 @@ pub enum Input {
     Deadline,
     /// The daemon learned a newer WhatsApp Web version.
     VersionChanged(String),
+    /// What the server said on the link that just ended, heard after it
+    /// ended (whatsapp-rust handles some stanzas, `<xmlstreamend/>` among
+    /// them, on a task of their own that can finish after the socket's end).
+    LateWord(ServerWord),
     /// A person asked for a reconnect now.
     Reconnect,
     /// A person asks to pair (again), following it; by code, or by QR.
@@ -141,6 +145,7 @@ pub fn step(m: &mut Model, input: Input, s: &Settings, now: i64) -> Vec<Effect> 
                 retry_outdated(m, now, &mut fx);
             }
         }
+        Input::LateWord(word) => late_word(m, word, now),
         Input::Reconnect => reconnect(m, now, &mut fx),
         Input::Pair { by_code } => pair(m, by_code, s, now, &mut fx),
     }
@@ -243,7 +248,11 @@ fn on_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mut Vec
             if word == ServerWord::RateLimited {
                 m.penalty = true;
             }
-            m.said = Some(word);
+            // The first word names the cause (an owed ack, then the stream
+            // end it leads to); pushback always wins.
+            if m.said.is_none() || word.is_pushback() {
+                m.said = Some(word);
+            }
         }
         Signal::LoggedOut(why) => m.set(S::LoggedOut, why, now),
         Signal::Replaced(why) => {
@@ -374,7 +383,7 @@ fn pairing_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mu
         Signal::CodeExpired if m.want_code => {
             m.set(
                 S::Pairing,
-                "the code expired before it was typed; asking for a new one",
+                "the phone did not take the code within its time (mistyped, or typed too late); asking for a new one",
                 now,
             );
             fx.push(Effect::RequestCode);
@@ -522,6 +531,21 @@ fn deadline(m: &mut Model, s: &Settings, now: i64, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
+}
+
+/// A late word names the cause of a loss while its retry still waits.
+fn late_word(m: &mut Model, word: ServerWord, now: i64) {
+    if m.state() != S::Disconnected || m.phase != Phase::Waiting || word.is_pushback() {
+        return;
+    }
+    let wait = m.record.info.retry_at.map_or(Duration::ZERO, |at| {
+        Duration::from_millis(u64::try_from(at - now).unwrap_or(0))
+    });
+    m.set(
+        S::Disconnected,
+        format!("{}; {}", word.describe(), retrying(wait)),
+        now,
+    );
 }
 
 fn reconnect(m: &mut Model, now: i64, fx: &mut Vec<Effect>) {

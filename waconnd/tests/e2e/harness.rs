@@ -308,6 +308,46 @@ impl Env {
     }
 }
 
+impl Env {
+    /// `POST`s `body` to mockwa's admin API at `path` (`/admin/...`);
+    /// panics unless it answers 200.
+    pub async fn admin(&self, path: &str, body: Value) -> Value {
+        let (status, text) = self.admin_answer(path, body).await;
+        assert_eq!(status, 200, "mockwa {path}: {text}");
+        serde_json::from_str(&text).expect("mockwa answers JSON")
+    }
+
+    /// `POST`s `body` to mockwa's admin API at `path`; its status and body.
+    pub async fn admin_answer(&self, path: &str, body: Value) -> (u16, String) {
+        let url = format!("http://{}{path}", self.mock.addr());
+        let (status, text) = tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let mut response = agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(body.to_string())
+                .expect("mockwa answers");
+            let status = response.status().as_u16();
+            (status, response.body_mut().read_to_string().expect("body"))
+        })
+        .await
+        .expect("admin request");
+        (status, text)
+    }
+
+    /// The device of `number` at mockwa.
+    pub fn device(&self, number: &str) -> mockwa::DeviceInfo {
+        self.mock
+            .devices()
+            .into_iter()
+            .find(|d| d.phone == number)
+            .unwrap_or_else(|| panic!("{number} has no device at mockwa"))
+    }
+}
+
 /// Polls `cond` every 100 ms until it holds; panics after `within`.
 pub async fn until<F, Fut>(what: &str, within: Duration, mut cond: F)
 where

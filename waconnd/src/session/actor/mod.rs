@@ -18,6 +18,7 @@ use super::liveness::Liveness;
 use super::model::{Dirty, Model};
 use super::policy::{self, Input};
 use super::record::Record;
+use super::signal::Signal;
 use super::{Command, SessionHandle};
 use crate::link::{self, Link};
 use crate::store::Store;
@@ -46,6 +47,7 @@ pub fn spawn(
     let liveness = Arc::new(Liveness::default());
     let actor = Actor {
         liveness: Arc::clone(&liveness),
+        ended_raw: None,
         ctx,
         model: Model::new(record),
         store,
@@ -95,6 +97,9 @@ struct Actor {
     version: watch::Receiver<version::Status>,
     /// When the client last received data, for readers.
     liveness: Arc<Liveness>,
+    /// The ended client's stanza forwarding, kept until the next starts:
+    /// its late words still come.
+    ended_raw: Option<whatsapp_rust::RawNodeLease>,
 }
 
 /// A client being readied: its wait, its build, then its turn.
@@ -140,10 +145,12 @@ impl Actor {
                 // else that is ready now.
                 biased;
                 Some((generation, signal)) = self.signals_rx.recv() => {
-                    if generation == self.generation {
-                        self.apply(Input::Signal(signal)).await
-                    } else {
-                        (Flow::Continue, None)
+                    match signal {
+                        _ if generation == self.generation => self.hear(signal).await,
+                        Signal::ServerSaid(word) if generation + 1 == self.generation => {
+                            self.apply(Input::LateWord(word)).await
+                        }
+                        _ => (Flow::Continue, None),
                     }
                 }
                 command = self.commands.recv() => match command {
@@ -156,6 +163,7 @@ impl Actor {
                     match ready {
                         Ok((ready, store)) => {
                             self.backend = Some(store);
+                            self.ended_raw = None;
                             let link = ready.run();
                             self.liveness.watch(&link.client);
                             self.link = Some(link);
@@ -198,6 +206,22 @@ impl Actor {
         }
         self.publish_changes();
         (Flow::Continue, answer)
+    }
+
+    /// Applies a signal of the current client.
+    async fn hear(&mut self, signal: Signal) -> (Flow, Option<Result<String, ErrorReply>>) {
+        let refused = match &signal {
+            Signal::Outdated(version) => Some(version.clone()),
+            _ => None,
+        };
+        let heard = self.apply(Input::Signal(signal)).await;
+        // Refused with a version older than the daemon's by now (another
+        // number's refusal fetched a newer one): try again with it at once.
+        let current = self.ctx.version.current().to_string();
+        match refused {
+            Some(version) if version != current => self.apply(Input::VersionChanged(current)).await,
+            _ => heard,
+        }
     }
 
     /// Logs, publishes and persists what the policy changed, and tells the
@@ -259,13 +283,13 @@ impl Actor {
         // run loop ends: hear them first.
         while let Ok((generation, signal)) = self.signals_rx.try_recv() {
             if generation == self.generation
-                && let (Flow::Stop, answer) = self.apply(Input::Signal(signal)).await
+                && let (Flow::Stop, answer) = self.hear(signal).await
             {
                 return (Flow::Stop, answer);
             }
         }
         self.keep_last_data();
-        self.link = None;
+        self.ended_raw = self.link.take().map(|link| link.raw);
         self.qr = None;
         self.watchers.retain(|w| !w.is_closed());
         let watched = !self.watchers.is_empty();

@@ -498,3 +498,28 @@ fn a_banned_number_retries_when_the_ban_ends() {
     assert_eq!(waits(&fx), Some(Duration::ZERO));
     assert_eq!(m.state(), S::Connecting);
 }
+
+#[test]
+fn a_word_heard_after_the_link_ended_still_names_the_cause() {
+    let mut m = connected();
+    run(
+        &mut m,
+        Input::Signal(Signal::Lost(
+            "WhatsApp closed the connection (close code 1000)".into(),
+        )),
+        NOW,
+    );
+    ended(&mut m, NOW);
+    assert!(m.record.info.reason.contains("close code 1000"));
+    run(&mut m, Input::LateWord(ServerWord::StreamEnd), NOW + 200);
+    assert_eq!(
+        m.record.info.reason,
+        "WhatsApp ended the stream (xmlstreamend); retrying in 1s"
+    );
+    // Once the next attempt runs, it is too late to say.
+    run(&mut m, Input::TurnTaken, NOW + 1000);
+    run(&mut m, Input::Signal(Signal::Attempt), NOW + 1000);
+    run(&mut m, Input::LateWord(ServerWord::BadXml), NOW + 1001);
+    assert_eq!(m.state(), S::Reconnecting);
+    assert!(!m.record.info.reason.contains("xml-not-well-formed"));
+}
