@@ -27,20 +27,20 @@ pub struct Args {
     #[arg(long, env = paths::SOCKET_ENV, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// How long a number may wait for its first scan before it is removed.
-    #[arg(long, env = "WACONN_PAIRING_TTL", default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, env = "WACONN_PAIRING_TTL", default_value = "1h", value_parser = parse_pairing_ttl, value_name = "DURATION")]
     pub pairing_ttl: Duration,
     /// How long a logged-out number stays listed so scripts notice.
     #[arg(long, env = "WACONN_LOGGED_OUT_RETENTION", default_value = "7d", value_parser = parse_duration, value_name = "DURATION")]
     pub logged_out_retention: Duration,
     /// Longest wait between reconnect attempts.
-    #[arg(long, env = "WACONN_MAX_BACKOFF", default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, env = "WACONN_MAX_BACKOFF", default_value = "5m", value_parser = parse_a_second_or_more, value_name = "DURATION")]
     pub max_backoff: Duration,
     /// Most connection attempts per second, over all sessions.
     #[arg(long, env = "WACONN_CONNECT_RATE", default_value_t = 50, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..))]
     pub connect_rate: u32,
     /// How long a connection may take to log in before it is given up and
     /// tried again.
-    #[arg(long, env = "WACONN_LOGIN_TIMEOUT", default_value = "2m", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    #[arg(long, env = "WACONN_LOGIN_TIMEOUT", default_value = "2m", value_parser = parse_a_second_or_more, value_name = "DURATION", hide = true)]
     pub login_timeout: Duration,
     /// The presence every number announces after each login and each change
     /// of its name. A linked device that is online makes the phone stop
@@ -53,7 +53,7 @@ pub struct Args {
     #[arg(long, env = "WACONN_WA_VERSION", value_name = "X.Y.Z", value_parser = parse_version)]
     pub wa_version: Option<WaVersion>,
     /// How often the WhatsApp Web version is fetched again.
-    #[arg(long, env = "WACONN_VERSION_REFRESH", default_value = "12h", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    #[arg(long, env = "WACONN_VERSION_REFRESH", default_value = "12h", value_parser = parse_a_second_or_more, value_name = "DURATION", hide = true)]
     pub version_refresh: Duration,
     /// Where the WhatsApp Web version is fetched from (test builds only: a
     /// mockwa server's `/sw.js`).
@@ -69,6 +69,34 @@ pub struct Args {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     waconn_proto::duration::parse(text)
+}
+
+/// A duration of at least `least`; `why` says what a shorter one breaks.
+fn at_least(text: &str, least: Duration, why: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d < least {
+        return Err(format!(
+            "`{text}` is too short: {why}; give at least {}",
+            waconn_proto::duration::format(least)
+        ));
+    }
+    Ok(d)
+}
+
+fn parse_pairing_ttl(text: &str) -> Result<Duration, String> {
+    at_least(
+        text,
+        Duration::from_secs(10),
+        "a person needs the time to scan a code or type it",
+    )
+}
+
+fn parse_a_second_or_more(text: &str) -> Result<Duration, String> {
+    at_least(
+        text,
+        Duration::from_secs(1),
+        "anything shorter would retry without pause",
+    )
 }
 
 fn parse_version(text: &str) -> Result<WaVersion, String> {
@@ -196,7 +224,7 @@ A registry that cannot be written (disk full, read\-only) fails \fBwactl pair\fR
     (
         "EXIT STATUS",
         r#"
-0 after a clean shutdown; 1 when it cannot start (data directory locked by another daemon or read\-only, socket in use, unsafe socket directory, bad option), or when the registry could not be saved at shutdown.
+0 after a clean shutdown; 1 when it cannot start (data directory locked by another daemon or read\-only, socket in use, unsafe socket directory, a refused setting such as \fB\-\-wa\-url\fR in a release build), or when the registry could not be saved at shutdown; 2 when an option or its value is wrong (the message says which, and what a valid one looks like).
 "#,
     ),
     (

@@ -41,7 +41,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     fsutil::private_dir(&config.data_dir)
         .with_context(|| format!("cannot use data directory `{}`", config.data_dir.display()))?;
-    let _lock = lock::DataDirLock::acquire(&config.data_dir)?;
+    let lock = lock::DataDirLock::acquire(&config.data_dir)?;
+    if lock.unclean {
+        tracing::warn!(
+            "the last waconnd on `{}` did not stop cleanly (killed, crashed or a power cut): restoring every number from the registry and the stores",
+            config.data_dir.display()
+        );
+    }
     let listener = server::bind(&config.socket)?;
     let supervisor = supervisor::Supervisor::start(config.clone()).await?;
     tracing::info!(
@@ -50,6 +56,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         "waconnd {} ready",
         waconn_proto::VERSION
     );
+    if supervisor.table().lock().is_empty() {
+        tracing::info!("no numbers yet: pair one with `wactl pair NUMBER`");
+    }
     let accept = tokio::spawn(server::serve(listener, Arc::clone(&supervisor)));
     let notifier = Arc::new(notify::Notifier::from_env());
     notifier.send(&format!("READY=1\nSTATUS={}", status(&supervisor)));
@@ -62,8 +71,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let saved = supervisor.shutdown().await;
     server::remove_socket(&config.socket);
     match saved {
-        Ok(()) => {
-            tracing::info!("stopped");
+        Ok(sessions) => {
+            lock.release_cleanly();
+            tracing::info!("stopped: {sessions} number(s) saved, none logged out");
             Ok(())
         }
         Err(e) => anyhow::bail!("stopped without saving the last changes: {e}"),

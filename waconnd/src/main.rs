@@ -26,8 +26,12 @@ fn main() -> ExitCode {
 fn init_logging(verbose: u8) {
     let level = ["info", "debug", "trace"][usize::from(verbose.min(2))];
     // The client library logs a warning for every stanza the server leaves
-    // out; keep it at warn unless asked for more.
-    let default = format!("waconnd={level},whatsapp_rust=error,wacore=error");
+    // out; keep it at errors unless asked for more. Its transport's lines
+    // cannot say which number they are about (its tasks are its own) and
+    // repeat what the session says with its number: off.
+    let default = format!(
+        "waconnd={level},whatsapp_rust=error,wacore=error,whatsapp_rust_tokio_transport=off"
+    );
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()

@@ -296,8 +296,8 @@ impl Supervisor {
     }
 
     /// Closes every session gracefully (no logout) and saves the registry;
-    /// the error says why the registry could not be saved.
-    pub async fn shutdown(&self) -> Result<(), std::sync::Arc<str>> {
+    /// returns how many numbers it saved, or why it could not.
+    pub async fn shutdown(&self) -> Result<usize, std::sync::Arc<str>> {
         let waits: Vec<_> = self
             .ctx
             .table
@@ -311,6 +311,8 @@ impl Supervisor {
         for wait in waits {
             let _ = wait.await;
         }
-        self.ctx.registry.write(self.ctx.table.records())
+        let records = self.ctx.table.records();
+        let saved = records.len();
+        self.ctx.registry.write(records).map(|()| saved)
     }
 }

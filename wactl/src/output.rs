@@ -58,6 +58,16 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Since when `s` is what SINCE shows: for a number that is recovering on
+/// its own, since it lost its connection (its attempts come and go in
+/// between); otherwise since it entered its state.
+pub fn since(s: &waconn_proto::SessionInfo) -> i64 {
+    match s.disconnected_at {
+        Some(at) if s.state.is_recovering() && at <= s.since => at,
+        _ => s.since,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 use whatsapp_rust::Client;
 use whatsapp_rust::RawNodeLease;
 use whatsapp_rust::bot::{Bot, BotHandle};
@@ -97,13 +98,15 @@ pub async fn build(
         signals.clone(),
         generation,
     );
+    let span = runtime::SessionRuntime::span_of(number);
     let bot = Bot::builder()
         .with_backend_arc(store)
         .with_transport_factory(factory)
-        .with_runtime(runtime::SessionRuntime::new(number))
+        .with_runtime(runtime::SessionRuntime::new(span.clone()))
         .with_version(version.parts())
         .skip_history_sync()
         .build()
+        .instrument(span)
         .await
         .context("cannot build the WhatsApp client")?;
     let client = bot.client();

@@ -15,11 +15,14 @@ pub struct SessionRuntime {
 }
 
 impl SessionRuntime {
-    /// The runtime of `number`'s client.
-    pub fn new(number: &str) -> Self {
-        Self {
-            span: tracing::info_span!("session", number),
-        }
+    /// The runtime of a client whose tasks run in `span`.
+    pub fn new(span: tracing::Span) -> Self {
+        Self { span }
+    }
+
+    /// The span of `number`'s session.
+    pub fn span_of(number: &str) -> tracing::Span {
+        tracing::info_span!("session", number = %number)
     }
 }
 

@@ -10,6 +10,12 @@ const N: &str = "15550005555";
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_saves_closes_without_logout_and_removes_the_socket() {
     let mut env = Env::new(&[]).await;
+    assert!(
+        env.log()
+            .contains("no numbers yet: pair one with `wactl pair NUMBER`"),
+        "a first start says what to do: {}",
+        env.log()
+    );
     env.pair(N).await;
     let status = env.stop().await;
     assert!(status.success(), "exit {status}");
@@ -25,6 +31,37 @@ async fn sigterm_saves_closes_without_logout_and_removes_the_socket() {
     let registry = std::fs::read_to_string(env.data().join("sessions.json")).expect("registry");
     assert!(registry.contains(N));
     assert!(env.log().contains("shutting down"), "{}", env.log());
+    assert!(
+        env.log()
+            .contains("stopped: 1 number(s) saved, none logged out"),
+        "{}",
+        env.log()
+    );
+    // A clean stop is no crash; a kill is, and the next start says so.
+    env.start().await;
+    assert!(!env.log().contains("did not stop cleanly"), "{}", env.log());
+    env.kill().await;
+    env.start().await;
+    assert!(env.log().contains("did not stop cleanly"), "{}", env.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_that_cannot_work_are_refused_saying_the_least_that_can() {
+    for (args, said) in [
+        (&["--pairing-ttl", "0"][..], "give at least 10s"),
+        (&["--max-backoff", "0s"][..], "give at least 1s"),
+        (&["--presence", "online"][..], "available"),
+    ] {
+        let out = tokio::process::Command::new(bin("waconnd"))
+            .args(args)
+            .args(["--data-dir", "/nonexistent/never-used"])
+            .output()
+            .await
+            .expect("run waconnd");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -227,4 +264,22 @@ async fn running_out_of_descriptors_is_said_plainly_with_the_limit() {
         env.log()
     );
     assert!(env.log().contains("raise LimitNOFILE"), "{}", env.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_line_the_client_logs_for_a_number_names_it() {
+    let env = Env::with_vars(&[], &[("RUST_LOG", "waconnd=info,whatsapp_rust=info")]).await;
+    env.pair(N).await;
+    env.drop_and_reconnect(N).await;
+    let log = env.log();
+    // Log lines of the client itself (not the backtraces some carry, nor its
+    // transport's, which the default filter turns off).
+    let client_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("20") && l.contains(" whatsapp_rust::"))
+        .collect();
+    assert!(!client_lines.is_empty(), "the client logged: {log}");
+    for line in client_lines {
+        assert!(line.contains(&format!("number={N}")), "{line}");
+    }
 }

@@ -172,7 +172,12 @@ fn action(s: &SessionInfo, now: i64) -> String {
             )
         }
         SessionState::Pairing => format!(
-            "scan a code: run `wactl pair {n}` on a terminal{}",
+            "{}{}",
+            if s.has_qr {
+                format!("scan the code `wactl pair {n}` shows on a terminal")
+            } else {
+                format!("run `wactl pair {n}` on a terminal for a code to scan")
+            },
             later(
                 s.pairing_deadline,
                 "unless it is paired, waconnd removes it"
@@ -196,7 +201,7 @@ fn action(s: &SessionInfo, now: i64) -> String {
         SessionState::Outdated => {
             let when = retry.map_or("later".to_string(), |at| format!("in {}", in_(at)));
             format!(
-                "upgrade waconnd, then run `wactl reconnect {n}`; until then waconnd tries again on its own {when}"
+                "waconnd fetches WhatsApp Web's current version and tries again as soon as it has a newer one (else {when}); if it lasts, pin the version WhatsApp Web shows (`waconnd --wa-version X.Y.Z`) or upgrade waconnd, then run `wactl reconnect {n}`"
             )
         }
         SessionState::Failed => format!(

@@ -33,7 +33,7 @@ pub async fn run(mut client: Client, json: bool) -> Result<u8, Failure> {
             "{:<width$}  {}  {:<14}  {}",
             s.number.as_str(),
             crate::style::state(s.state, 12),
-            ago(s.since),
+            ago(crate::output::since(s)),
             one_line(s.push_name.as_deref().unwrap_or("-"))
         )?;
     }

@@ -87,7 +87,7 @@ pub(crate) fn print_session(info: &SessionInfo) -> Result<(), Failure> {
         "{}  {} since {} {}",
         info.number,
         crate::style::state(info.state, 0),
-        ago(info.since),
+        ago(crate::output::since(info)),
         crate::style::dim(&format!("({})", one_line(&info.reason)))
     )?;
     if let Some(name) = &info.push_name {
