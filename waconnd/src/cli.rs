@@ -295,6 +295,53 @@ The socket \fBwactl\fR talks to (else \fI/tmp/waconn\-UID/waconnd.sock\fR). Its 
 "#,
     ),
     (
+        "HTTP",
+        r#"
+With \fB\-\-http\fR \fIADDR\fR the daemon also answers HTTP/1.1 on that address, through the same request handlers as the socket. It listens before the sessions are restored.
+.TP
+\fBGET /api/connections\fR
+Every number: the JSON of \fBwactl list \-\-json\fR (\fBtotalClients\fR, \fBconnectedClients\fR, \fBconnections\fR keyed by number).
+.TP
+\fBGET /api/status?numero=\fR\fINUMBER\fR
+One number: the JSON of \fBwactl status\fR \fINUMBER\fR \fB\-\-json\fR (\fBready\fR, \fBhasQr\fR, \fBstate\fR, \fBconnectedAt\fR, \fBdisconnectedAt\fR, \fBlastSeen\fR, ...). The number is written as for wactl (\fB%2B1%20555%20123%204567\fR is +1 555 123 4567). A missing or bad \fBnumero\fR is answered 400, a number waconnd does not have 404.
+.TP
+\fBGET /api/system\-status\fR
+The daemon: the JSON of \fBwactl status \-\-json\fR.
+.TP
+\fBGET /metrics\fR
+The Prometheus text of \fBwactl metrics\fR, for Prometheus to scrape: totals per state, series per number only for numbers that are not connected, and the push alerts' counters.
+.TP
+\fBGET /healthz\fR
+200 while the daemon runs.
+.TP
+\fBGET /readyz\fR
+503 while the sessions are being restored (and while shutting down), then 200. Requests to the other endpoints made during the restore are answered once it ends.
+.PP
+Every failure is answered with the object \fBwactl \-\-json\fR prints on failure, e.g. \fB{"error": {"code": "unknown_number", "message": "..."}, "exitCode": 1}\fR, with 400 (\fBusage\fR), 404 (\fBunknown_number\fR, or no such endpoint), 405 (a method other than GET or HEAD) or 503 (\fBshutting_down\fR).
+.PP
+A loopback address (127.0.0.1, ::1, localhost) needs nothing more. Any other address requires \fB\-\-http\-token\-file\fR, and the daemon refuses to start without one. With a token, every request must carry \fBAuthorization: Bearer\fR \fITOKEN\fR; one without it, or with another, is answered 401 with an empty body and nothing else. The token is never logged.
+"#,
+    ),
+    (
+        "PUSH ALERTS",
+        r#"
+Each \fB\-\-notify\fR \fIURL\fR receives every state change as a POST whose body is the JSON object \fBwactl events \-\-json\fR prints for it: \fBnumber\fR, \fBat\fR (epoch ms), \fBtime\fR (RFC 3339), \fBfrom\fR, \fBstate\fR, \fBreason\fR. It never holds a QR payload, a pair code or a key. The headers:
+.TP
+\fBX\-Waconn\-Delivery\fR
+An id unique to the change (the same on each retry of it).
+.TP
+\fBX\-Waconn\-Timestamp\fR
+When this attempt was signed, in Unix seconds.
+.TP
+\fBX\-Waconn\-Signature: sha256=\fR\fIHEX\fR
+With \fB\-\-notify\-secret\-file\fR: the HMAC\-SHA256, keyed with the file's secret, of the timestamp header's value, a dot, and the raw body. A receiver recomputes it over the bytes it received, compares in constant time, and refuses a timestamp more than five minutes from its clock, so a captured request cannot be replayed later.
+.PP
+Changes reach a URL one at a time, in order. One answered with anything but 2xx (or not answered within \fB\-\-notify\-timeout\fR) is tried again after \fB\-\-notify\-backoff\fR, then after twice as long each time up to \fB\-\-notify\-max\-backoff\fR, until \fB\-\-notify\-retry\-for\fR after the change, when it is dropped; the changes after it wait in a queue of \fB\-\-notify\-queue\fR changes, which drops its oldest when full. No session ever waits for a receiver. Drops, failures and the queue are counted in \fBwactl metrics\fR (\fBwaconn_notifications_*\fR, each sink labelled by kind and position); changes not yet delivered when waconnd stops are lost.
+.PP
+Each \fB\-\-notify\-exec\fR \fICMD\fR is run by \fB/bin/sh \-c\fR once per change, one at a time, in order, with the same JSON object and a newline on its standard input and \fBWACONN_NUMBER\fR, \fBWACONN_FROM\fR, \fBWACONN_STATE\fR and \fBWACONN_AT\fR in its environment; its standard error goes to the daemon's. One that fails or outlives \fB\-\-notify\-timeout\fR (and is killed) is logged and counted, not run again.
+"#,
+    ),
+    (
         "SIGNALS",
         r#"
 .TP
@@ -329,6 +376,18 @@ Remove numbers that were never paired after 10 minutes instead of an hour:
 .PP
 .RS
 waconnd \-\-pairing\-ttl 10m
+.RE
+.PP
+Answer the old service's monitors where it listened, and page someone on every change:
+.PP
+.RS
+waconnd \-\-http 127.0.0.1:3000 \-\-notify https://alerts.example.com/waconn \-\-notify\-secret\-file ~/.config/waconn/webhook\-secret
+.RE
+.PP
+Mail every logout, the change's JSON as the text (a command that exits non\-zero is logged as failed, hence the \fB||\fR):
+.PP
+.RS
+waconnd \-\-notify\-exec '[ "$WACONN_STATE" != LOGGED_OUT ] || mail \-s "$WACONN_NUMBER logged out" ops'
 .RE
 "#,
     ),

@@ -218,6 +218,39 @@ async fn hand_out(queues: Vec<Arc<Queue>>, mut events: broadcast::Receiver<State
 #[cfg(test)]
 mod tests {
     use super::*;
+    use waconn_proto::{Number, SessionState, Transition};
+
+    fn event(at: i64) -> StateEvent {
+        StateEvent {
+            number: Number::from_digits("15550001111").expect("number"),
+            transition: Transition {
+                at,
+                from: SessionState::Connected,
+                to: SessionState::Disconnected,
+                reason: "test".into(),
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_fell_behind_counts_what_it_missed() {
+        let (events, subscribed) = broadcast::channel(2);
+        let queues = vec![Arc::new(Queue::new(16)), Arc::new(Queue::new(16))];
+        for at in 1..=5 {
+            events.send(event(at)).expect("a subscriber");
+        }
+        drop(events);
+        hand_out(queues.clone(), subscribed).await;
+        for queue in &queues {
+            assert_eq!(Counters::get(&queue.counters.dropped_missed), 3);
+            assert_eq!(queue.queued(), 2, "the two it still had");
+            let kept = queue.next().await;
+            assert_eq!(kept.event.transition.at, 4);
+            let body: serde_json::Value = serde_json::from_slice(&kept.body).expect("JSON");
+            assert_eq!(body["state"], "DISCONNECTED");
+            assert_eq!(body["from"], "CONNECTED");
+        }
+    }
 
     #[test]
     fn webhooks_show_their_host_only() {

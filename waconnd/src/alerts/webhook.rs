@@ -135,3 +135,55 @@ async fn post(
         Err(e) => Err(e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use waconn_proto::{Number, SessionState, StateEvent, Transition};
+
+    #[tokio::test]
+    async fn a_change_nobody_takes_is_given_up_after_its_time_and_counted() {
+        // A port nothing listens on: every attempt is refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let target = Webhook::parse(&format!("http://127.0.0.1:{port}/hook")).expect("url");
+        let queue = Queue::new(4);
+        let change = Change {
+            id: "1-1".into(),
+            event: StateEvent {
+                number: Number::from_digits("15550001111").expect("number"),
+                transition: Transition {
+                    at: 0,
+                    from: SessionState::Connected,
+                    to: SessionState::LoggedOut,
+                    reason: "test".into(),
+                },
+            },
+            body: b"{}".to_vec(),
+            seen: Instant::now(),
+        };
+        let retry = Retry {
+            retry_for: Duration::from_millis(400),
+            backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(100),
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        deliver("webhook 1", &agent, &target, &queue, &change, retry, None).await;
+        let c = &queue.counters;
+        assert_eq!(Counters::get(&c.dropped_expired), 1);
+        assert_eq!(Counters::get(&c.delivered), 0);
+        // 50, 100, 100, 100 ms waits, then the last try at the deadline.
+        assert!(
+            Counters::get(&c.failures) >= 4,
+            "{}",
+            Counters::get(&c.failures)
+        );
+        assert!(change.seen.elapsed() >= retry.retry_for);
+    }
+}
