@@ -22,10 +22,8 @@ pub async fn run(index: u32, command: String, queue: Arc<Queue>, timeout: Durati
             Err(why) => {
                 Counters::add(&queue.counters.failures, 1);
                 tracing::warn!(
-                    "--notify-exec command {index} for {} -> {} of {}: {why}",
-                    change.event.transition.from,
-                    change.event.transition.to,
-                    change.event.number
+                    "--notify-exec command {index} for {}: {why}",
+                    change.describe()
                 );
             }
         }

@@ -23,6 +23,14 @@ pub struct Change {
     pub seen: Instant,
 }
 
+impl Change {
+    /// "CONNECTED -> DISCONNECTED of 15551234567", for log lines.
+    pub fn describe(&self) -> String {
+        let t = &self.event.transition;
+        format!("{} -> {} of {}", t.from, t.to, self.event.number)
+    }
+}
+
 /// What a sink did since the daemon started.
 #[derive(Default)]
 pub struct Counters {

@@ -67,10 +67,8 @@ async fn deliver(
             Counters::add(&counters.delivered, 1);
             if attempts > 1 {
                 tracing::info!(
-                    "{name}: delivered {} -> {} of {} after {attempts} attempts",
-                    change.event.transition.from,
-                    change.event.transition.to,
-                    change.event.number
+                    "{name}: delivered {} after {attempts} attempts",
+                    change.describe()
                 );
             }
             return;
@@ -80,20 +78,16 @@ async fn deliver(
         if now >= deadline {
             Counters::add(&counters.dropped_expired, 1);
             tracing::warn!(
-                "{name}: gave up on {} -> {} of {} after {attempts} attempts over {}: {why}",
-                change.event.transition.from,
-                change.event.transition.to,
-                change.event.number,
+                "{name}: gave up on {} after {attempts} attempts over {}: {why}",
+                change.describe(),
                 waconn_proto::duration::format(retry.retry_for)
             );
             return;
         }
         if attempts == 1 {
             tracing::warn!(
-                "{name}: cannot deliver {} -> {} of {}: {why}; retrying with growing waits for up to {} (later changes wait behind it)",
-                change.event.transition.from,
-                change.event.transition.to,
-                change.event.number,
+                "{name}: cannot deliver {}: {why}; retrying with growing waits for up to {} (later changes wait behind it)",
+                change.describe(),
                 waconn_proto::duration::format(retry.retry_for)
             );
         } else {

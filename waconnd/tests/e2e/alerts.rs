@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-use crate::harness::{CONNECT, Env, text, until};
+use crate::harness::{Env, text, until};
 
 /// One POST the receiver accepted.
 struct Received {
@@ -139,14 +139,7 @@ async fn a_pair_a_drop_and_a_logout_reach_the_webhook_signed_and_the_hook_once_e
         hook,
     ];
     env.start().await;
-    let (qr, _) = env.pair_showing(N).await;
-    env.drop_and_reconnect(N).await;
-    until("connected again", CONNECT, || async {
-        env.mock.devices()[0].connected
-    })
-    .await;
-    env.mock.logout(Some(N));
-    env.wait_state(N, "LOGGED_OUT", CONNECT).await;
+    let qr = env.pair_drop_and_logout(N).await;
 
     let expected = changes(&env, N).await;
     let mut rest = states(&expected).into_iter();

@@ -257,6 +257,21 @@ impl Env {
         .await;
     }
 
+    /// Pairs `number`, cuts its socket until it is back on a new one, then
+    /// has the phone log it out; returns the QR payload the phone scanned.
+    pub async fn pair_drop_and_logout(&self, number: &str) -> String {
+        let (qr, _) = self.pair_showing(number).await;
+        self.drop_and_reconnect(number).await;
+        // Let the reconnection settle before the phone logs it out.
+        until("connected again", CONNECT, || async {
+            self.mock.devices()[0].connected
+        })
+        .await;
+        self.mock.logout(Some(number));
+        self.wait_state(number, "LOGGED_OUT", CONNECT).await;
+        qr
+    }
+
     /// Pairs `number` as a user would: `wactl pair N --qr text`, the phone
     /// scans the first code, wactl exits 0 once connected.
     pub async fn pair(&self, number: &str) -> String {

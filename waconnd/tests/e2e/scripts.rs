@@ -80,15 +80,7 @@ async fn events_follow_pair_drop_reconnect_and_logout_in_order() {
     let mut env = Env::new(&[]).await;
     let mut events = env.spawn_wactl(&["events", "--json"]);
     let mut lines = tokio::io::BufReader::new(events.stdout.take().expect("stdout")).lines();
-    env.pair(N).await;
-    env.drop_and_reconnect(N).await;
-    // Let the reconnection settle before the phone logs it out.
-    until("connected again", CONNECT, || async {
-        env.mock.devices()[0].connected
-    })
-    .await;
-    env.mock.logout(Some(N));
-    env.wait_state(N, "LOGGED_OUT", CONNECT).await;
+    env.pair_drop_and_logout(N).await;
 
     let mut seen = Vec::new();
     while !seen.ends_with(&["LOGGED_OUT".to_string()]) {
