@@ -144,6 +144,7 @@ impl Alerts {
                 Arc::clone(&queue),
                 settings.timeout,
             ));
+            tracing::info!("running --notify-exec command {index} for every state change");
             sinks.push(Sink {
                 kind: SinkKind::Exec,
                 index,
