@@ -260,4 +260,50 @@ pub struct DaemonInfo {
     pub connect_rate_configured: u32,
     /// Why the rate is below the configured one, if it is.
     pub connect_rate_reason: Option<String>,
+    /// How the push alerts fare, one entry per `--notify` URL and
+    /// `--notify-exec` command, in the order given.
+    pub notifications: Vec<SinkStats>,
+}
+
+/// Where push alerts go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SinkKind {
+    /// A URL every change is POSTed to (`--notify`).
+    Webhook,
+    /// A command run once per change (`--notify-exec`).
+    Exec,
+}
+
+impl SinkKind {
+    /// `webhook` or `exec`, as metrics label it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Exec => "exec",
+        }
+    }
+}
+
+/// What one push-alert sink did since the daemon started. The sink is
+/// named by kind and position only: a URL or a command line may hold a
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinkStats {
+    /// Webhook or command.
+    pub kind: SinkKind,
+    /// Its position among the sinks of its kind, from 1, as given on the
+    /// command line.
+    pub index: u32,
+    /// Changes delivered (a 2xx answer, a command that exited 0).
+    pub delivered: u64,
+    /// Attempts that failed (a webhook's are retried, a command's not).
+    pub failures: u64,
+    /// Changes waiting to be delivered now.
+    pub queued: u64,
+    /// Changes dropped because its queue was full (the oldest go first).
+    pub dropped_full: u64,
+    /// Changes it missed because it fell behind the daemon's event stream.
+    pub dropped_missed: u64,
+    /// Changes given up after retrying for `--notify-retry-for`.
+    pub dropped_expired: u64,
 }

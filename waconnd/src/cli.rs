@@ -7,6 +7,8 @@ use anyhow::Context;
 use clap::Parser;
 use waconn_proto::paths;
 
+use crate::alerts::{AlertSettings, Retry, Webhook};
+use crate::secret::Secret;
 use crate::session::context::Presence;
 use crate::version::{Plan, WaVersion};
 
@@ -62,6 +64,57 @@ pub struct Args {
     /// WhatsApp Web socket URL (test builds only: a mockwa server).
     #[arg(long, env = "WACONN_WA_URL", value_name = "URL")]
     pub wa_url: Option<String>,
+    /// Also answer HTTP on this address (IP:PORT, e.g. 127.0.0.1:3000):
+    /// /api/connections, /api/status?numero=N, /api/system-status, /metrics,
+    /// /healthz and /readyz (see HTTP below). Off by default; an address
+    /// other than loopback requires --http-token-file.
+    #[arg(long, env = "WACONN_HTTP", value_name = "ADDR", value_parser = crate::http::parse_addr)]
+    pub http: Option<std::net::SocketAddr>,
+    /// A file holding the bearer token every HTTP request must carry
+    /// (`Authorization: Bearer TOKEN`), on one line.
+    #[arg(
+        long,
+        env = "WACONN_HTTP_TOKEN_FILE",
+        value_name = "PATH",
+        requires = "http"
+    )]
+    pub http_token_file: Option<PathBuf>,
+    /// POST every state change to this URL as JSON, the object of `wactl
+    /// events --json`; repeatable (the environment variable holds one URL).
+    /// Retried with growing waits for --notify-retry-for (see PUSH ALERTS).
+    #[arg(long = "notify", env = "WACONN_NOTIFY", value_name = "URL")]
+    pub notify: Vec<String>,
+    /// Sign each POST with HMAC-SHA256 keyed with the secret in this file
+    /// (`X-Waconn-Signature`, over `X-Waconn-Timestamp`, a dot and the body).
+    #[arg(
+        long,
+        env = "WACONN_NOTIFY_SECRET_FILE",
+        value_name = "PATH",
+        requires = "notify"
+    )]
+    pub notify_secret_file: Option<PathBuf>,
+    /// Run this command (with /bin/sh -c) once per state change, the change
+    /// as one line of JSON on its standard input; repeatable (the
+    /// environment variable holds one command).
+    #[arg(long = "notify-exec", env = "WACONN_NOTIFY_EXEC", value_name = "CMD")]
+    pub notify_exec: Vec<String>,
+    /// How long a change a webhook refuses is retried before it is dropped.
+    #[arg(long, env = "WACONN_NOTIFY_RETRY_FOR", default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub notify_retry_for: Duration,
+    /// The first wait before a webhook is tried again; each wait after is
+    /// twice the last, up to --notify-max-backoff.
+    #[arg(long, env = "WACONN_NOTIFY_BACKOFF", default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    pub notify_backoff: Duration,
+    /// The longest wait between two tries of a webhook.
+    #[arg(long, env = "WACONN_NOTIFY_MAX_BACKOFF", default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
+    pub notify_max_backoff: Duration,
+    /// How long one POST or one --notify-exec command may take.
+    #[arg(long, env = "WACONN_NOTIFY_TIMEOUT", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub notify_timeout: Duration,
+    /// How many changes each webhook or command holds while it catches up;
+    /// past that the oldest are dropped (and counted in the metrics).
+    #[arg(long, env = "WACONN_NOTIFY_QUEUE", default_value_t = 10_000, value_name = "CHANGES", value_parser = clap::value_parser!(u32).range(1..))]
+    pub notify_queue: u32,
     /// Log more (-v: debug, -vv: trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -126,6 +179,10 @@ pub struct Config {
     pub version: Plan,
     /// Server URL override (feature `test-peer` only).
     pub wa_url: Option<String>,
+    /// The HTTP face, if asked for.
+    pub http: Option<crate::http::HttpSettings>,
+    /// Push alerts.
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 /// A refused login asks for a fresh version at most this often.
@@ -151,6 +208,8 @@ impl Config {
                 crate::version::SW_JS
             );
         }
+        let http = http_settings(args.http, args.http_token_file.as_deref())?;
+        let alerts = alert_settings(&args)?;
         let version = match (args.wa_version, args.version_url) {
             (Some(pinned), _) => Plan::Pinned(pinned),
             (None, Some(url)) => Plan::Fetch {
@@ -182,8 +241,66 @@ impl Config {
             presence: args.presence,
             version,
             wa_url: args.wa_url,
+            http,
+            alerts,
         })
     }
+}
+
+/// `--http` and its token: a loopback address needs none, any other
+/// address refuses to start without one.
+fn http_settings(
+    addr: Option<std::net::SocketAddr>,
+    token_file: Option<&std::path::Path>,
+) -> anyhow::Result<Option<crate::http::HttpSettings>> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    let token = token_file
+        .map(|path| Secret::read(path, "--http-token-file"))
+        .transpose()?;
+    if token.is_none() && !crate::http::is_loopback(&addr) {
+        anyhow::bail!(
+            "--http {addr} is not a loopback address: anyone who reaches it would read every number's state, so waconnd asks for a bearer token there. \
+             Write one to a file readable by you only (`openssl rand -hex 32 > ~/.config/waconn/http-token && chmod 600 ~/.config/waconn/http-token`) and add --http-token-file ~/.config/waconn/http-token (clients then send `Authorization: Bearer TOKEN`), \
+             or listen on this machine only with --http 127.0.0.1:{}",
+            addr.port()
+        );
+    }
+    Ok(Some(crate::http::HttpSettings { addr, token }))
+}
+
+/// The `--notify*` options, checked.
+fn alert_settings(args: &Args) -> anyhow::Result<AlertSettings> {
+    let webhooks = args
+        .notify
+        .iter()
+        .map(|url| Webhook::parse(url))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    if let Some(empty) = args.notify_exec.iter().position(|c| c.trim().is_empty()) {
+        anyhow::bail!(
+            "--notify-exec number {} is empty: give the command to run for each state change",
+            empty + 1
+        );
+    }
+    let secret = args
+        .notify_secret_file
+        .as_deref()
+        .map(|path| Secret::read(path, "--notify-secret-file"))
+        .transpose()?;
+    Ok(AlertSettings {
+        webhooks,
+        commands: args.notify_exec.clone(),
+        secret,
+        retry: Retry {
+            retry_for: args.notify_retry_for,
+            backoff: args.notify_backoff.max(Duration::from_millis(10)),
+            max_backoff: args.notify_max_backoff.max(args.notify_backoff),
+        },
+        timeout: args.notify_timeout,
+        queue: args.notify_queue as usize,
+    })
 }
 
 /// Hand-written sections of `waconnd(8)`, after clap's.
@@ -203,6 +320,53 @@ Held while a daemon runs on this data directory: a second one refuses to start.
 .TP
 \fI$XDG_RUNTIME_DIR/waconn/waconnd.sock\fR
 The socket \fBwactl\fR talks to (else \fI/tmp/waconn\-UID/waconnd.sock\fR). Its directory must be a real directory, owned by the user, mode 0700.
+"#,
+    ),
+    (
+        "HTTP",
+        r#"
+With \fB\-\-http\fR \fIADDR\fR the daemon also answers HTTP/1.1 on that address, through the same request handlers as the socket. It listens before the sessions are restored.
+.TP
+\fBGET /api/connections\fR
+Every number: the JSON of \fBwactl list \-\-json\fR (\fBtotalClients\fR, \fBconnectedClients\fR, \fBconnections\fR keyed by number).
+.TP
+\fBGET /api/status?numero=\fR\fINUMBER\fR
+One number: the JSON of \fBwactl status\fR \fINUMBER\fR \fB\-\-json\fR (\fBready\fR, \fBhasQr\fR, \fBstate\fR, \fBconnectedAt\fR, \fBdisconnectedAt\fR, \fBlastSeen\fR, ...). The number is written as for wactl (\fB%2B1%20555%20123%204567\fR is +1 555 123 4567). A missing or bad \fBnumero\fR is answered 400, a number waconnd does not have 404.
+.TP
+\fBGET /api/system\-status\fR
+The daemon: the JSON of \fBwactl status \-\-json\fR.
+.TP
+\fBGET /metrics\fR
+The Prometheus text of \fBwactl metrics\fR, for Prometheus to scrape: totals per state, series per number only for numbers that are not connected, and the push alerts' counters.
+.TP
+\fBGET /healthz\fR
+200 while the daemon runs.
+.TP
+\fBGET /readyz\fR
+503 while the sessions are being restored (and while shutting down), then 200. Requests to the other endpoints made during the restore are answered once it ends.
+.PP
+Every failure is answered with the object \fBwactl \-\-json\fR prints on failure, e.g. \fB{"error": {"code": "unknown_number", "message": "..."}, "exitCode": 1}\fR, with 400 (\fBusage\fR), 404 (\fBunknown_number\fR, or no such endpoint), 405 (a method other than GET or HEAD) or 503 (\fBshutting_down\fR).
+.PP
+A loopback address (127.0.0.1, ::1, localhost) needs nothing more. Any other address requires \fB\-\-http\-token\-file\fR, and the daemon refuses to start without one. With a token, every request must carry \fBAuthorization: Bearer\fR \fITOKEN\fR; one without it, or with another, is answered 401 with an empty body and nothing else. The token is never logged.
+"#,
+    ),
+    (
+        "PUSH ALERTS",
+        r#"
+Each \fB\-\-notify\fR \fIURL\fR receives every state change as a POST whose body is the JSON object \fBwactl events \-\-json\fR prints for it: \fBnumber\fR, \fBat\fR (epoch ms), \fBtime\fR (RFC 3339), \fBfrom\fR, \fBstate\fR, \fBreason\fR. It never holds a QR payload, a pair code or a key. The headers:
+.TP
+\fBX\-Waconn\-Delivery\fR
+An id unique to the change (the same on each retry of it).
+.TP
+\fBX\-Waconn\-Timestamp\fR
+When this attempt was signed, in Unix seconds.
+.TP
+\fBX\-Waconn\-Signature: sha256=\fR\fIHEX\fR
+With \fB\-\-notify\-secret\-file\fR: the HMAC\-SHA256, keyed with the file's secret, of the timestamp header's value, a dot, and the raw body. A receiver recomputes it over the bytes it received, compares in constant time, and refuses a timestamp more than five minutes from its clock, so a captured request cannot be replayed later.
+.PP
+Changes reach a URL one at a time, in order. One answered with anything but 2xx (or not answered within \fB\-\-notify\-timeout\fR) is tried again after \fB\-\-notify\-backoff\fR, then after twice as long each time up to \fB\-\-notify\-max\-backoff\fR, until \fB\-\-notify\-retry\-for\fR after the change, when it is dropped; the changes after it wait in a queue of \fB\-\-notify\-queue\fR changes, which drops its oldest when full. No session ever waits for a receiver. Drops, failures and the queue are counted in \fBwactl metrics\fR (\fBwaconn_notifications_*\fR, each sink labelled by kind and position); changes not yet delivered when waconnd stops are lost.
+.PP
+Each \fB\-\-notify\-exec\fR \fICMD\fR is run by \fB/bin/sh \-c\fR once per change, one at a time, in order, with the same JSON object and a newline on its standard input and \fBWACONN_NUMBER\fR, \fBWACONN_FROM\fR, \fBWACONN_STATE\fR and \fBWACONN_AT\fR in its environment; its standard error goes to the daemon's. One that fails or outlives \fB\-\-notify\-timeout\fR (and is killed) is logged and counted, not run again.
 "#,
     ),
     (
@@ -240,6 +404,18 @@ Remove numbers that were never paired after 10 minutes instead of an hour:
 .PP
 .RS
 waconnd \-\-pairing\-ttl 10m
+.RE
+.PP
+Answer the old service's monitors where it listened, and page someone on every change:
+.PP
+.RS
+waconnd \-\-http 127.0.0.1:3000 \-\-notify https://alerts.example.com/waconn \-\-notify\-secret\-file ~/.config/waconn/webhook\-secret
+.RE
+.PP
+Mail every logout, the change's JSON as the text (a command that exits non\-zero is logged as failed, hence the \fB||\fR):
+.PP
+.RS
+waconnd \-\-notify\-exec '[ "$WACONN_STATE" != LOGGED_OUT ] || mail \-s "$WACONN_NUMBER logged out" ops'
 .RE
 "#,
     ),

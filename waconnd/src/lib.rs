@@ -2,21 +2,26 @@
 //! number) connected, persists them so a QR code is scanned once, and answers
 //! `wactl` on a Unix socket.
 //!
-//! Data flows one way: socket → [`server`] → [`supervisor`] → one session
-//! actor per number → its whatsapp-rust client. State changes flow back as
-//! published records → the registry writer and pairing watchers.
+//! Data flows one way: socket ([`server`]) or HTTP ([`http`]) → the
+//! per-verb [`handlers`] → [`supervisor`] → one session actor per number →
+//! its whatsapp-rust client. State changes flow back as published records →
+//! the registry writer, pairing watchers, event followers and push
+//! [`alerts`].
 
+mod alerts;
 pub mod cli;
 pub mod engine;
 mod fdlimit;
 mod fsutil;
 mod handlers;
+mod http;
 mod limiter;
 mod link;
 mod lock;
 mod notify;
 mod pushback;
 mod registry;
+mod secret;
 mod server;
 mod session;
 mod store;
@@ -49,7 +54,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     let listener = server::bind(&config.socket)?;
+    // HTTP listens before the restore: `/healthz` answers at once and
+    // `/readyz` says when the sessions are back.
+    let face = match &config.http {
+        Some(settings) => Some(http::bind(settings).await?.serve()),
+        None => None,
+    };
     let supervisor = supervisor::Supervisor::start(config.clone()).await?;
+    if let Some(face) = &face {
+        face.ready(Arc::clone(&supervisor));
+    }
     tracing::info!(
         socket = %config.socket.display(),
         data_dir = %config.data_dir.display(),
@@ -68,6 +82,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     notifier.send("STOPPING=1\nSTATUS=closing sessions");
     reporter.abort();
     accept.abort();
+    if let Some(face) = face {
+        face.stop().await;
+    }
     let saved = supervisor.shutdown().await;
     server::remove_socket(&config.socket);
     match saved {

@@ -29,6 +29,8 @@ pub struct Supervisor {
     ctx: Arc<SessionContext>,
     /// Every state change, for `wactl events`.
     pub events: broadcast::Sender<StateEvent>,
+    /// The push alerts, subscribed before any session runs.
+    pub alerts: crate::alerts::Alerts,
     started_at: i64,
     /// Held while a new number is registered.
     registering: tokio::sync::Mutex<()>,
@@ -73,6 +75,7 @@ impl Supervisor {
             table: Arc::new(SessionTable::default()),
         });
         let shared = Arc::new(Self {
+            alerts: crate::alerts::Alerts::start(&config.alerts, &events),
             config,
             ctx,
             events,

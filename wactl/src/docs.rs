@@ -172,7 +172,7 @@ const METRICS_SECTIONS: Sections<'static> = &[(
     r#"
 Prometheus text exposition format 0.0.4. \fBwaconn_up\fR is 1 when waconnd answered; with the daemon down wactl still prints a valid exposition, \fBwaconn_up 0\fR and the timestamp, and exits 69, so the textfile collector stops showing the last good values. \fBwaconn_metrics_generated_timestamp_seconds\fR is when the exposition was written: alert on \fBwaconn_up == 0\fR and on \fBtime() \- waconn_metrics_generated_timestamp_seconds > 300\fR (the job stopped writing).
 .PP
-Per number: \fBwaconn_session_up\fR, \fBwaconn_session_disconnects_total\fR, \fBwaconn_session_last_connected_timestamp_seconds\fR, \fBwaconn_session_last_seen_timestamp_seconds\fR; for the daemon: \fBwaconn_sessions\fR (per state), \fBwaconn_daemon_uptime_seconds\fR, \fBwaconn_build_info\fR.
+\fBwaconn_sessions\fR counts the numbers in each state. Only numbers that are not connected have series of their own, so ten thousand healthy numbers stay a few lines: \fBwaconn_session_up\fR (0, with the state as a label), \fBwaconn_session_state_since_timestamp_seconds\fR, \fBwaconn_session_last_connected_timestamp_seconds\fR, \fBwaconn_session_last_seen_timestamp_seconds\fR. For the daemon: \fBwaconn_daemon_uptime_seconds\fR, \fBwaconn_build_info\fR, and with push alerts (\fBwaconnd\fR(8)) \fBwaconn_notifications_delivered_total\fR, \fBwaconn_notifications_failures_total\fR, \fBwaconn_notifications_dropped_total\fR (\fBreason\fR full, missed or expired) and \fBwaconn_notifications_queued\fR, labelled \fBsink\fR (webhook or exec) and \fBindex\fR. waconnd \fB\-\-http\fR serves the same text at \fB/metrics\fR.
 "#,
 )];
 

@@ -3,27 +3,13 @@
 
 use std::fmt;
 
-use serde::Serialize;
 use waconn_proto::paths::SocketNotFound;
-use waconn_proto::{ClientError, ErrorCode, ErrorReply, SessionState};
+use waconn_proto::views::FailureView;
+use waconn_proto::{ClientError, ErrorReply, SessionState};
 
-/// All is well.
-pub const OK: u8 = 0;
-/// The daemon refused the request (unknown number, wrong state...).
-pub const REFUSED: u8 = 1;
-/// The command line is wrong.
-pub const USAGE: u8 = 2;
-/// Some number is not connected but the daemon is recovering it.
-pub const DEGRADED: u8 = 3;
-/// Some number needs a person: pairing pending, logged out, replaced,
-/// banned, outdated or failed.
-pub const NEEDS_PERSON: u8 = 4;
-/// The daemon is not reachable (EX_UNAVAILABLE).
-pub const UNREACHABLE: u8 = 69;
-/// Something went wrong inside wactl or the daemon (EX_SOFTWARE).
-pub const INTERNAL: u8 = 70;
-/// wactl and waconnd speak different protocols (EX_PROTOCOL).
-pub const PROTOCOL: u8 = 76;
+pub use waconn_proto::exit::{
+    DEGRADED, INTERNAL, NEEDS_PERSON, OK, PROTOCOL, REFUSED, UNREACHABLE, USAGE,
+};
 
 /// The exit code a session state calls for.
 pub fn for_state(state: SessionState) -> u8 {
@@ -74,34 +60,9 @@ impl Failure {
     }
 
     /// The object `--json` prints on stdout for this failure.
-    pub fn json(&self) -> JsonFailure<'_> {
-        JsonFailure {
-            error: JsonError {
-                code: self.kind,
-                message: &self.message,
-            },
-            exit_code: self.code,
-        }
+    pub fn json(&self) -> FailureView {
+        FailureView::new(self.kind, self.message.clone(), self.code)
     }
-}
-
-/// `{"error": {"code", "message"}, "exitCode"}`: a failure under `--json`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JsonFailure<'a> {
-    /// What went wrong.
-    pub error: JsonError<'a>,
-    /// The exit code wactl returns.
-    pub exit_code: u8,
-}
-
-/// The `error` member of [`JsonFailure`].
-#[derive(Debug, Serialize)]
-pub struct JsonError<'a> {
-    /// A stable snake_case name, e.g. `unknown_number`.
-    pub code: &'a str,
-    /// The message wactl also prints on stderr.
-    pub message: &'a str,
 }
 
 impl fmt::Display for Failure {
@@ -112,14 +73,11 @@ impl fmt::Display for Failure {
 
 impl From<ErrorReply> for Failure {
     fn from(e: ErrorReply) -> Self {
-        let code = match e.code {
-            ErrorCode::ProtocolMismatch => PROTOCOL,
-            ErrorCode::Internal => INTERNAL,
-            ErrorCode::ShuttingDown => UNREACHABLE,
-            ErrorCode::PairingFailed => NEEDS_PERSON,
-            _ => REFUSED,
-        };
-        Self::new(code, e.code.as_str(), e.message)
+        Self::new(
+            waconn_proto::exit::for_error(e.code),
+            e.code.as_str(),
+            e.message,
+        )
     }
 }
 
@@ -178,6 +136,7 @@ impl From<std::io::Error> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use waconn_proto::ErrorCode;
 
     #[test]
     fn states_map_to_documented_codes() {

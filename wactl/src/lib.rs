@@ -1,6 +1,7 @@
 //! `wactl`: the command that drives `waconnd` over its Unix socket, from a
 //! terminal, shell scripts and cron. One file per verb under [`commands`];
-//! exit codes in [`exit`]; JSON views in [`views`].
+//! exit codes in [`exit`]; the JSON views are `waconn_proto::views`, shared
+//! with the daemon's HTTP face.
 
 pub mod cli;
 mod client;
@@ -11,7 +12,6 @@ mod output;
 mod qr_image;
 mod qr_screen;
 mod style;
-pub mod views;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -27,14 +27,6 @@ pub fn span(ms: i64) -> String {
     waconn_proto::duration::format(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
 }
 
-/// An epoch-ms time as RFC 3339 UTC with milliseconds.
-pub fn rfc3339(ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(at) => format!("{at:.3}"),
-        Err(_) => format!("{ms} ms since the epoch"),
-    }
-}
-
 /// `text` (a push name, a reason: anything the daemon or a phone supplied)
 /// with control characters and bidirectional overrides escaped (`\n`,
 /// `\u{1b}`, `\u{202e}`), so it stays on its line and cannot steer the
@@ -71,13 +63,6 @@ pub fn since(s: &waconn_proto::SessionInfo) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_of_known_instants() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_703_123_456_789), "2023-12-21T01:50:56.789Z");
-        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
-    }
 
     #[test]
     fn control_characters_are_escaped() {

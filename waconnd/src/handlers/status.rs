@@ -34,5 +34,6 @@ pub fn daemon(supervisor: &Supervisor) -> DaemonInfo {
         connect_rate: rate.rate,
         connect_rate_configured: rate.configured,
         connect_rate_reason: rate.reason,
+        notifications: supervisor.alerts.stats(),
     }
 }

@@ -257,6 +257,21 @@ impl Env {
         .await;
     }
 
+    /// Pairs `number`, cuts its socket until it is back on a new one, then
+    /// has the phone log it out; returns the QR payload the phone scanned.
+    pub async fn pair_drop_and_logout(&self, number: &str) -> String {
+        let (qr, _) = self.pair_showing(number).await;
+        self.drop_and_reconnect(number).await;
+        // Let the reconnection settle before the phone logs it out.
+        until("connected again", CONNECT, || async {
+            self.mock.devices()[0].connected
+        })
+        .await;
+        self.mock.logout(Some(number));
+        self.wait_state(number, "LOGGED_OUT", CONNECT).await;
+        qr
+    }
+
     /// Pairs `number` as a user would: `wactl pair N --qr text`, the phone
     /// scans the first code, wactl exits 0 once connected.
     pub async fn pair(&self, number: &str) -> String {
@@ -300,6 +315,26 @@ impl Env {
             .expect("wait");
         assert!(status.success(), "wactl pair exited {status}");
         (code, jid)
+    }
+
+    /// The base URL of the daemon's HTTP face (`http://127.0.0.1:PORT`),
+    /// as its log announces it (tests listen on port 0).
+    pub async fn http_base(&self) -> String {
+        let mut base = None;
+        until(
+            "the daemon announces its HTTP face",
+            Duration::from_secs(30),
+            || {
+                base = self.log().lines().rev().find_map(|line| {
+                    let (_, rest) = line.split_once("HTTP on http://")?;
+                    let addr = rest.split_whitespace().next()?;
+                    Some(format!("http://{}", addr.replace("0.0.0.0", "127.0.0.1")))
+                });
+                std::future::ready(base.is_some())
+            },
+        )
+        .await;
+        base.expect("announced")
     }
 
     /// The daemon's log so far.
@@ -393,4 +428,70 @@ impl Drop for Env {
             );
         }
     }
+}
+
+/// An HTTP answer: status, headers, body.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpAnswer {
+    /// The body as JSON; panics with the answer when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+
+    /// The value of header `name`, if any.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A real HTTP request (`method` `url`, with `token` as a bearer token).
+pub async fn http(method: &str, url: &str, token: Option<&str>) -> HttpAnswer {
+    let (method, url, token) = (
+        method.to_string(),
+        url.to_string(),
+        token.map(str::to_string),
+    );
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let request = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(url.as_str());
+        let request = match &token {
+            Some(token) => request.header("authorization", format!("Bearer {token}")),
+            None => request,
+        };
+        let mut response = agent
+            .run(request.body(()).expect("request"))
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        HttpAnswer {
+            status: response.status().as_u16(),
+            headers,
+            body: response.body_mut().read_to_string().expect("body"),
+        }
+    })
+    .await
+    .expect("request task")
+}
+
+/// `GET url` without a token.
+pub async fn get(url: &str) -> HttpAnswer {
+    http("GET", url, None).await
 }

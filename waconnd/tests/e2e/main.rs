@@ -1,6 +1,7 @@
 //! End to end: the real `waconnd` (feature `test-peer`) and `wactl`
 //! binaries against an in-process mockwa, each test in its own temp dir.
 
+mod alerts;
 mod commands;
 mod crash;
 mod cron;
@@ -8,6 +9,7 @@ mod daemon;
 mod docs;
 mod faults;
 mod harness;
+mod http;
 mod lifecycle;
 mod postgres;
 mod presence;

@@ -12,7 +12,7 @@ use waconn_proto::{Client, Number, SessionInfo, SessionState};
 use crate::cli::CheckArgs;
 use crate::exit::{self, Failure};
 use crate::output::{elapsed, one_line, span};
-use crate::views::{CheckView, ProblemView};
+use waconn_proto::views::{CheckView, ProblemView};
 
 pub async fn run(mut client: Client, args: CheckArgs) -> Result<u8, Failure> {
     let sessions = client.sessions().await?;

@@ -8,7 +8,7 @@ use crate::cli::EventsArgs;
 use crate::client::unexpected;
 use crate::exit::{self, Failure};
 use crate::output::one_line;
-use crate::views::EventView;
+use waconn_proto::views::EventView;
 
 pub async fn run(mut client: Client, args: EventsArgs) -> Result<u8, Failure> {
     client

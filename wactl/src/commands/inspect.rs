@@ -8,7 +8,7 @@ use waconn_proto::{Client, InspectRequest, Number, Request, Response};
 use crate::client::unexpected;
 use crate::exit::{self, Failure};
 use crate::output::{ago, one_line};
-use crate::views::InspectView;
+use waconn_proto::views::InspectView;
 
 pub async fn run(mut client: Client, number: Number, json: bool) -> Result<u8, Failure> {
     let detail = match client

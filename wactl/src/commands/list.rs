@@ -6,7 +6,7 @@ use waconn_proto::Client;
 
 use crate::exit::{self, Failure};
 use crate::output::{ago, one_line};
-use crate::views::ConnectionsView;
+use waconn_proto::views::ConnectionsView;
 
 pub async fn run(mut client: Client, json: bool) -> Result<u8, Failure> {
     let sessions = client.sessions().await?;

@@ -10,7 +10,7 @@ use crate::cli::StatusArgs;
 use crate::client::unexpected;
 use crate::exit::{self, Failure};
 use crate::output::{ago, elapsed, from_now, one_line};
-use crate::views::{SessionView, SystemView};
+use waconn_proto::views::{SessionView, SystemView};
 
 pub async fn run(
     mut client: Client,

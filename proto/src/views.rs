@@ -1,5 +1,5 @@
-//! The JSON that `--json` prints: dedicated view types, never the daemon's
-//! internals. Field names are the original system's (`ready`, `hasQr`,
+//! The JSON that `wactl --json` prints and the daemon's HTTP face serves:
+//! dedicated view types, never the daemon's internals. Field names are the original system's (`ready`, `hasQr`,
 //! `state`, `connectedAt`, `disconnectedAt`, `lastSeen`, `totalClients`,
 //! `connectedClients`, `connections`); new fields may be added, none renamed.
 //! Times are epoch milliseconds.
@@ -7,9 +7,13 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use waconn_proto::{DaemonInfo, SessionDetail, SessionInfo, SessionState, StateEvent};
 
-/// One number, as `status NUMBER --json` and each `list --json` entry show it.
+use crate::error::ErrorReply;
+use crate::message::{DaemonInfo, SessionDetail, SessionInfo, StateEvent};
+use crate::state::SessionState;
+
+/// One number, as `status NUMBER --json` and each `list --json` entry show
+/// it (the original `/api/status?numero=` object).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
@@ -258,7 +262,7 @@ pub struct CheckView {
     pub problems: Vec<ProblemView>,
 }
 
-/// One line of `events --json`.
+/// One line of `events --json`, and the body of each webhook POST.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventView {
@@ -281,10 +285,59 @@ impl From<&StateEvent> for EventView {
         Self {
             number: e.number.to_string(),
             at: e.transition.at,
-            time: crate::output::rfc3339(e.transition.at),
+            time: crate::time::rfc3339(e.transition.at),
             from: e.transition.from,
             state: e.transition.to,
             reason: e.transition.reason.clone(),
         }
+    }
+}
+
+/// `{"error": {"code", "message"}, "exitCode"}`: a failure under `--json`,
+/// and the body of every HTTP error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureView {
+    /// What went wrong.
+    pub error: ErrorView,
+    /// The exit code wactl returns for it.
+    pub exit_code: u8,
+}
+
+/// The `error` member of [`FailureView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorView {
+    /// A stable snake_case name, e.g. `unknown_number`.
+    pub code: String,
+    /// What went wrong and what to do, for people.
+    pub message: String,
+}
+
+impl FailureView {
+    /// A failure named `code` (as `wactl(1)` lists them), exiting
+    /// `exit_code`.
+    pub fn new(code: &str, message: impl Into<String>, exit_code: u8) -> Self {
+        Self {
+            error: ErrorView {
+                code: code.to_string(),
+                message: message.into(),
+            },
+            exit_code,
+        }
+    }
+
+    /// A wrong command line or request (`usage`, exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new("usage", message, crate::exit::USAGE)
+    }
+}
+
+impl From<&ErrorReply> for FailureView {
+    fn from(e: &ErrorReply) -> Self {
+        Self::new(
+            e.code.as_str(),
+            e.message.clone(),
+            crate::exit::for_error(e.code),
+        )
     }
 }
