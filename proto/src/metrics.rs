@@ -102,8 +102,61 @@ pub fn render(sessions: &[SessionInfo], daemon: &DaemonInfo, now: i64) -> String
         "waconn_build_info{{version=\"{}\"}} 1",
         label(&daemon.version)
     );
+    connect_rate(&mut out, daemon);
+    wa_version(&mut out, daemon);
     notifications(&mut out, &daemon.notifications);
     out
+}
+
+/// The connect rate in force and the configured one: a lower one means
+/// WhatsApp pushed back on many numbers at once.
+fn connect_rate(out: &mut String, daemon: &DaemonInfo) {
+    family(
+        out,
+        "waconn_connect_rate",
+        "gauge",
+        "Connection attempts per second allowed now; below waconn_connect_rate_configured while WhatsApp pushes back (429, 503) on many numbers.",
+    );
+    let _ = writeln!(out, "waconn_connect_rate {}", daemon.connect_rate);
+    family(
+        out,
+        "waconn_connect_rate_configured",
+        "gauge",
+        "Connection attempts per second configured (--connect-rate).",
+    );
+    let _ = writeln!(
+        out,
+        "waconn_connect_rate_configured {}",
+        daemon.connect_rate_configured
+    );
+}
+
+/// The WhatsApp Web version new connections announce, and where it came
+/// from.
+fn wa_version(out: &mut String, daemon: &DaemonInfo) {
+    family(
+        out,
+        "waconn_wa_version_info",
+        "gauge",
+        "The WhatsApp Web version new connections announce, and its source (fetched, persisted, built-in, pinned).",
+    );
+    let _ = writeln!(
+        out,
+        "waconn_wa_version_info{{version=\"{}\",source=\"{}\"}} 1",
+        label(&daemon.wa_version),
+        label(&daemon.wa_version_source)
+    );
+    family(
+        out,
+        "waconn_wa_version_fetch_failing",
+        "gauge",
+        "1 while the last fetch of the WhatsApp Web version failed (the kept one serves meanwhile).",
+    );
+    let _ = writeln!(
+        out,
+        "waconn_wa_version_fetch_failing {}",
+        u8::from(daemon.wa_version_error.is_some())
+    );
 }
 
 /// The series of the numbers that are not connected.
