@@ -251,6 +251,18 @@ async fn many_numbers_rate_limited_at_once_lower_the_connect_rate_and_all_come_b
         "{}",
         env.log()
     );
+    let metrics = env.wactl(&["metrics"]).await;
+    let metrics = String::from_utf8_lossy(&metrics.stdout);
+    let gauge = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    assert!(
+        gauge("waconn_connect_rate") < gauge("waconn_connect_rate_configured"),
+        "{metrics}"
+    );
     until(
         "all connected again with nobody acting",
         CONNECT,
