@@ -12,7 +12,7 @@ use crate::cli::Config;
 use crate::limiter::ConnectLimiter;
 use crate::link::LinkSettings;
 use crate::pushback::Pushback;
-use crate::registry::Registry;
+use crate::registry::{Entry, Registry};
 use crate::session::context::SessionContext;
 use crate::session::policy::Settings;
 use crate::session::record::Record;
@@ -50,8 +50,9 @@ impl Supervisor {
     /// Restores the registry and starts every session.
     pub async fn start(config: Config) -> anyhow::Result<Arc<Self>> {
         crate::fsutil::private_dir(&config.data_dir.join("sessions"))?;
-        let registry = Arc::new(Registry::new(&config.data_dir));
-        let records = registry.load()?;
+        let entries = crate::registry::load(&config.data_dir)?;
+        let registry = Arc::new(Registry::start(&config.data_dir, entries.clone()));
+        let records: Vec<Record> = entries.into_iter().map(Record::from).collect();
         let limiter = Arc::new(ConnectLimiter::new(config.connect_rate));
         // Subscribers that fall this far behind skip ahead.
         let events = broadcast::channel(1024).0;
@@ -122,10 +123,10 @@ impl Supervisor {
             }
         );
         crate::fdlimit::check_capacity(restored.len());
-        let writer = Arc::clone(&shared.ctx);
-        tokio::spawn(async move { writer.registry.writer(|| writer.table.records()).await });
-        // A failure is logged and retried; the sessions run meanwhile.
-        let _ = shared.ctx.registry.flush().await;
+        // Restored and adopted as they are now; a failure is logged and
+        // retried, and the sessions run meanwhile.
+        let entries = shared.ctx.table.records().iter().map(Entry::from).collect();
+        let _ = shared.ctx.registry.checkpoint(Some(entries)).await;
         Ok(shared)
     }
 
@@ -273,14 +274,16 @@ impl Supervisor {
         let record = Record::new_pairing(number.clone(), now, deadline);
         // On disk before anyone can see it: a crash from now on must not
         // lose the number.
-        let mut records = self.ctx.table.records();
-        records.push(record.clone());
-        tokio::task::block_in_place(|| self.ctx.registry.write(records)).map_err(|e| {
-            ErrorReply::new(
-                ErrorCode::Internal,
-                format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
-            )
-        })?;
+        self.ctx
+            .registry
+            .put_durably(Entry::from(&record))
+            .await
+            .map_err(|e| {
+                ErrorReply::new(
+                    ErrorCode::Internal,
+                    format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
+                )
+            })?;
         tracing::info!("{number}: registered for pairing");
         self.spawn(record, false);
         Ok(())
@@ -314,8 +317,12 @@ impl Supervisor {
         for wait in waits {
             let _ = wait.await;
         }
-        let records = self.ctx.table.records();
-        let saved = records.len();
-        self.ctx.registry.write(records).map(|()| saved)
+        let entries: Vec<Entry> = self.ctx.table.records().iter().map(Entry::from).collect();
+        let saved = entries.len();
+        self.ctx
+            .registry
+            .checkpoint(Some(entries))
+            .await
+            .map(|()| saved)
     }
 }

@@ -3,6 +3,8 @@
 
 use waconn_proto::{SessionState, Transition};
 
+use SessionState as S;
+
 use super::backoff::Backoff;
 use super::record::Record;
 use super::signal::ServerWord;
@@ -94,13 +96,27 @@ impl Model {
         self.record.info.jid.is_some()
     }
 
-    /// Moves to `to` for `reason` at `now`; a change is durable.
+    /// Moves to `to` for `reason` at `now`. Entering or leaving a state
+    /// only a person or a deadline ends (pairing, logged out, replaced,
+    /// banned, outdated, failed) is durable; the states the daemon moves
+    /// through on its own, and new reasons, are not.
     pub fn set(&mut self, to: SessionState, reason: impl Into<String>, now: i64) {
         let reason = reason.into();
         if self.state() == to && self.record.info.reason == reason {
             return;
         }
         let from = self.state();
+        let lasting = |s: SessionState| {
+            !matches!(
+                s,
+                S::Connecting | S::Connected | S::Disconnected | S::Reconnecting
+            )
+        };
+        self.touch(if from != to && (lasting(from) || lasting(to)) {
+            Dirty::Durable
+        } else {
+            Dirty::Live
+        });
         // A new reason in the same state is no transition of the record's
         // history, but the actor logs it and tells who follows a pairing.
         let transition = self
@@ -113,7 +129,11 @@ impl Model {
                 reason: self.record.info.reason.clone(),
             });
         self.transitions.push(transition);
-        self.touch(Dirty::Durable);
+    }
+
+    /// How much changed since the changes were last taken.
+    pub fn dirty(&self) -> Dirty {
+        self.dirty
     }
 
     /// Notes a change of the record of weight `dirty`.

@@ -55,7 +55,7 @@ async fn a_killed_daemon_comes_back_connected_without_a_qr() {
     let registry: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.data().join("sessions.json")).expect("registry"))
             .expect("parses");
-    assert_eq!(registry["version"], 1);
+    assert_eq!(registry["version"], 2);
     assert_eq!(registry["sessions"][0]["number"], N);
     assert!(registry["sessions"][0]["jid"].is_string());
 

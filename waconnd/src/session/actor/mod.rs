@@ -195,7 +195,7 @@ impl Actor {
             &self.ctx.settings,
             crate::time::now_ms(),
         );
-        self.publish_changes();
+        self.persist_and_publish().await;
         let mut answer = None;
         for effect in effects {
             match self.carry_out(effect).await {
@@ -204,7 +204,7 @@ impl Actor {
                 effects::Done::Stop => return (Flow::Stop, answer),
             }
         }
-        self.publish_changes();
+        self.persist_and_publish().await;
         (Flow::Continue, answer)
     }
 
@@ -224,7 +224,22 @@ impl Actor {
         }
     }
 
-    /// Logs, publishes and persists what the policy changed, and tells the
+    /// Gives the registry what changed (a durable change on disk before
+    /// anyone hears of it), then tells everyone.
+    async fn persist_and_publish(&mut self) {
+        let entry = || crate::registry::Entry::from(&self.model.record);
+        match self.model.dirty() {
+            Dirty::Durable => {
+                // A failure is logged and retried by the writer.
+                let _ = self.ctx.registry.put_durably(entry()).await;
+            }
+            Dirty::Live => self.ctx.registry.put(entry()),
+            Dirty::Clean => {}
+        }
+        self.publish_changes();
+    }
+
+    /// Logs and publishes what the policy changed, and tells the
     /// event stream and whoever follows the pairing.
     fn publish_changes(&mut self) {
         let (dirty, transitions) = self.model.take_changes();
@@ -255,9 +270,6 @@ impl Actor {
             }
         }
         self.publish.send_replace(self.model.record.clone());
-        if dirty == Dirty::Durable {
-            self.ctx.registry.mark_dirty();
-        }
         if transitions.is_empty() {
             return;
         }
@@ -341,6 +353,6 @@ impl Actor {
         self.delete_store();
         tracing::info!("{}: removed: {why}", self.number());
         self.ctx.table.forget(self.number());
-        self.ctx.registry.flush().await
+        self.ctx.registry.remove(self.number()).await
     }
 }

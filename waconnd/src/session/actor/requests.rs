@@ -59,22 +59,6 @@ impl Actor {
         if let Some(qr) = self.qr.as_ref().filter(|_| !by_code) {
             let _ = updates.send(PairingUpdate::Qr(qr.clone()));
         }
-        if self.state() == S::Pairing || self.state() == S::LoggedOut {
-            // On disk before anything slow: a crash now must not lose the
-            // number.
-            if let Err(e) = self.ctx.registry.flush().await {
-                let number = self.number();
-                return (
-                    Flow::Continue,
-                    Err(ErrorReply::new(
-                        ErrorCode::Internal,
-                        format!(
-                            "{number} is not paired: {e}, then run `wactl pair {number}` again"
-                        ),
-                    )),
-                );
-            }
-        }
         let _ = updates.send(PairingUpdate::State(self.model.record.info.clone()));
         self.watchers.push(updates);
         let (flow, answer) = self.apply(Input::Pair { by_code }).await;
