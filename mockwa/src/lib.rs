@@ -38,9 +38,12 @@ mod wire;
 
 pub use config::Config;
 pub use mock::MockWa;
-pub use state::command::ScanError;
+pub use state::command::{ScanError, ScanOptions};
+pub use state::latency::AckLatency;
+pub use state::messages::Backlog;
 pub use state::registry::DeviceInfo;
 pub use state::registry::Presence;
 pub use state::stats::StatsSnapshot;
 pub use state::sw_js::NotAWebVersion;
+pub use state::traffic::{PostError, Posted};
 pub use version::{AppVersion, BadVersion};

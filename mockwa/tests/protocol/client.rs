@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mockwa::MockWa;
+use mockwa::{MockWa, ScanOptions};
 use whatsapp_rust::async_channel;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::store::SqliteStore;
@@ -134,13 +134,60 @@ impl TestClient {
     }
 }
 
-/// A fresh client paired through `mock` as `phone`; returns once it is
+/// A fresh client paired through `mock` as `phone`, a business account
+/// (the fast first login: no key share to wait for); returns once it is
 /// `Connected`.
 pub async fn paired(mock: &MockWa, dir: &Path, phone: &str) -> TestClient {
+    let business = ScanOptions {
+        business: true,
+        ..ScanOptions::default()
+    };
+    paired_as(mock, dir, phone, business).await
+}
+
+/// A fresh client paired through `mock` as `phone` with `options`; returns
+/// once it is `Connected`.
+pub async fn paired_as(mock: &MockWa, dir: &Path, phone: &str, options: ScanOptions) -> TestClient {
     let client = TestClient::start(&mock.url(), &dir.join(format!("{phone}.db"))).await;
     let qr = client.qr().await;
-    let jid = mock.scan(&qr, phone, Some("Tester")).await.expect("scan");
+    let jid = mock
+        .scan_with(&qr, phone, Some("Tester"), options)
+        .await
+        .expect("scan");
     assert!(jid.starts_with(&format!("{phone}:")), "jid {jid}");
     client.connected(crate::CONNECT).await;
     client
+}
+
+/// The text of `message`, a plain one or the phone's device-sent copy.
+pub fn text_of(message: &whatsapp_rust::waproto::whatsapp::Message) -> Option<String> {
+    message.conversation.clone().or_else(|| {
+        message
+            .device_sent_message
+            .as_option()
+            .and_then(|dsm| dsm.message.as_option())
+            .and_then(|m| m.conversation.clone())
+    })
+}
+
+/// Waits for a message with `text` and returns what the client knows of
+/// its origin.
+pub async fn received(
+    client: &TestClient,
+    text: &str,
+) -> Arc<whatsapp_rust::types::message::MessageInfo> {
+    client
+        .wait(
+            &format!("the message {text:?}"),
+            crate::CONNECT,
+            |e| match e {
+                Event::Messages(batch) => batch
+                    .messages
+                    .iter()
+                    .find(|m| text_of(&m.message).as_deref() == Some(text))
+                    .map(|m| Arc::clone(&m.info)),
+                _ => None,
+            },
+        )
+        .await
 }

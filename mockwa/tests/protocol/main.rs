@@ -9,6 +9,7 @@ mod many;
 mod phone;
 mod postgres;
 mod stream_errors;
+mod traffic;
 
 use std::time::Duration;
 
