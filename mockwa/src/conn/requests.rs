@@ -24,7 +24,9 @@ pub(crate) fn answer(shared: &Shared, account: &Account, node: &Node) -> Vec<Nod
                 .lose_acks
                 .left(&account.0, std::time::Instant::now())
                 .is_some();
-            if !lost {
+            if lost {
+                crate::state::stats::bump(&shared.stats.lost_acks);
+            } else {
                 shared.settle(account, &traffic::settled_ids(node));
             }
             Vec::new()

@@ -130,6 +130,9 @@ impl Shared {
     pub fn devices(&self) -> Vec<DeviceInfo> {
         let online = self.live().online();
         let mut devices = self.registry().devices(None);
+        for d in &mut devices {
+            d.prekeys = self.prekey_count(&(d.phone.clone(), d.device));
+        }
         let outbox = self.outbox();
         for d in &mut devices {
             let account = (d.phone.clone(), d.device);

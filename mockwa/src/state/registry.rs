@@ -44,6 +44,9 @@ pub struct DeviceInfo {
     /// waiting for its prekeys.
     #[serde(default)]
     pub unacked: u64,
+    /// One-time prekeys the server holds for it.
+    #[serde(default)]
+    pub prekeys: usize,
     /// Whether its account is a business account (`<biz>` at pairing).
     #[serde(default)]
     pub business: bool,
@@ -329,6 +332,7 @@ impl Registry {
                     delivered: 0,
                     acked: 0,
                     unacked: 0,
+                    prekeys: 0,
                     business: !account.personal,
                 })
             })

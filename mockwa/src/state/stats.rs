@@ -46,6 +46,9 @@ pub struct StatsSnapshot {
     /// Stanzas the devices acked.
     #[serde(default)]
     pub acked: u64,
+    /// Acks and receipts dropped by `lose-acks`.
+    #[serde(default)]
+    pub lost_acks: u64,
     /// Time from writing a stanza to its ack, over the stanzas acked since
     /// the last [`crate::MockWa::reset_latency`].
     #[serde(default)]
@@ -70,6 +73,7 @@ pub(crate) struct Stats {
     pub sw_js_fetches: AtomicU64,
     pub delivered: AtomicU64,
     pub acked: AtomicU64,
+    pub lost_acks: AtomicU64,
     latency: Mutex<Histogram>,
     /// (second, upgrades in it, peak over all seconds)
     rate: Mutex<(u64, u64, u64)>,
@@ -150,6 +154,7 @@ impl Stats {
             peak_connects_per_second: self.rate.lock().unwrap_or_else(|e| e.into_inner()).2,
             delivered: get(&self.delivered),
             acked: get(&self.acked),
+            lost_acks: get(&self.lost_acks),
             ack_latency: self
                 .latency
                 .lock()

@@ -6,6 +6,8 @@ mod http;
 mod lifecycle;
 mod logins;
 mod many;
+mod offline;
+mod personal;
 mod phone;
 mod postgres;
 mod stream_errors;
