@@ -103,6 +103,13 @@ struct Args {
     /// Tell a device its prekeys run low below this many one-time prekeys.
     #[arg(long, default_value_t = 5, value_name = "N")]
     prekey_low: usize,
+    /// Serve wss:// and https:// too (on the same port), with a self-signed
+    /// certificate made at start; the URL printed is then wss://.
+    #[arg(long)]
+    tls: bool,
+    /// Write the certificate clients are to trust (PEM) to this file.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    cert_file: Option<PathBuf>,
     /// Log more (-v: info, -vv: debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -135,7 +142,8 @@ async fn main() -> anyhow::Result<()> {
         sw_version: args.sw_version,
         ack_timeout: Duration::from_secs(args.ack_timeout),
         prekey_low: args.prekey_low,
-        ..Config::default()
+        tls: args.tls,
+        cert_file: args.cert_file,
     })
     .await?;
     // Handlers in place before anyone can know the URL and send a signal.

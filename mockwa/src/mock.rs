@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::http::tls::Tls;
 use crate::state::Shared;
 use crate::state::command::Close;
 use crate::state::command::{ScanError, ScanOptions};
@@ -34,6 +35,7 @@ pub struct MockWa {
     stop: watch::Sender<bool>,
     accept: JoinHandle<()>,
     generator: JoinHandle<()>,
+    tls: Option<Arc<Tls>>,
 }
 
 impl MockWa {
@@ -46,9 +48,18 @@ impl MockWa {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let tls = config
+            .tls
+            .then(|| Tls::generate(&addr.ip().to_string(), config.cert_file.as_deref()))
+            .transpose()?
+            .map(Arc::new);
         let (stop, shutdown) = watch::channel(false);
         let shared = Arc::new(Shared::new(config, keys, registry, shutdown));
-        let accept = tokio::spawn(crate::http::accept_loop(listener, Arc::clone(&shared)));
+        let accept = tokio::spawn(crate::http::accept_loop(
+            listener,
+            Arc::clone(&shared),
+            tls.clone(),
+        ));
         let generator = tokio::spawn(crate::state::generator::run(Arc::clone(&shared)));
         Ok(Self {
             shared,
@@ -56,6 +67,7 @@ impl MockWa {
             stop,
             accept,
             generator,
+            tls,
         })
     }
 
@@ -64,9 +76,22 @@ impl MockWa {
         self.addr
     }
 
-    /// The WebSocket URL clients connect to.
+    /// The WebSocket URL clients connect to: `wss://` when the mock serves
+    /// TLS (`ws://` still works on the same port), `ws://` otherwise.
     pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws/chat", self.addr)
+    }
+
+    /// The `ws://` URL, TLS or not.
+    pub fn plain_url(&self) -> String {
         format!("ws://{}/ws/chat", self.addr)
+    }
+
+    /// The self-signed certificate (PEM) a client is to trust for
+    /// `wss://` and `https://`; `None` without TLS.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.tls.as_deref().map(Tls::pem)
     }
 
     /// The base URL of the admin API.

@@ -8,7 +8,7 @@ use mockwa::{MockWa, ScanOptions};
 use whatsapp_rust::async_channel;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::store::SqliteStore;
-use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::transport::{Connector, TokioWebSocketTransportFactory};
 use whatsapp_rust::wacore::types::events::{ChannelEventHandler, Event};
 
 /// The version test clients announce, as waconnd's test builds pin it.
@@ -30,12 +30,42 @@ impl TestClient {
     /// Starts a client that announces `version` (a release build fetches
     /// it; tests pin it).
     pub async fn start_with_version(url: &str, db: &Path, version: (u32, u32, u32)) -> Self {
+        let transport = TokioWebSocketTransportFactory::new().with_url(url);
+        Self::start_on(transport, db, version).await
+    }
+
+    /// Starts a client over `wss://` `url` trusting the certificate `pem`.
+    pub async fn start_over_tls(url: &str, db: &Path, pem: &str) -> Self {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            roots.add(cert.expect("a PEM certificate")).expect("a CA");
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = Connector::Rustls(tokio_rustls::TlsConnector::from(Arc::new(config)));
+        let transport = TokioWebSocketTransportFactory::new()
+            .with_url(url)
+            .with_connector(connector);
+        Self::start_on(transport, db, PINNED).await
+    }
+
+    async fn start_on(
+        transport: TokioWebSocketTransportFactory,
+        db: &Path,
+        version: (u32, u32, u32),
+    ) -> Self {
         let store = SqliteStore::new(db.to_str().expect("utf-8 path"))
             .await
             .expect("open store");
         let bot = Bot::builder()
             .with_backend(store)
-            .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url))
+            .with_transport_factory(transport)
             .with_version(version)
             .skip_history_sync()
             .build()

@@ -11,6 +11,7 @@ mod personal;
 mod phone;
 mod postgres;
 mod stream_errors;
+mod tls;
 mod traffic;
 
 use std::time::Duration;
