@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'waconnd' -ScriptBlock {
             [CompletionResult]::new('--version-refresh', '--version-refresh', [CompletionResultType]::ParameterName, 'How often the WhatsApp Web version is fetched again')
             [CompletionResult]::new('--version-url', '--version-url', [CompletionResultType]::ParameterName, 'Where the WhatsApp Web version is fetched from (test builds only: a mockwa server''s `/sw.js`)')
             [CompletionResult]::new('--wa-url', '--wa-url', [CompletionResultType]::ParameterName, 'WhatsApp Web socket URL (test builds only: a mockwa server)')
+            [CompletionResult]::new('--wa-ca', '--wa-ca', [CompletionResultType]::ParameterName, 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server''s self-signed one)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

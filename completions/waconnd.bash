@@ -23,7 +23,7 @@ _waconnd() {
 
     case "${cmd}" in
         waconnd)
-            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --keepalive-window --login-timeout --presence --wa-version --version-refresh --version-url --wa-url --verbose --help --version"
+            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --keepalive-window --login-timeout --presence --wa-version --version-refresh --version-url --wa-url --wa-ca --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -78,6 +78,10 @@ _waconnd() {
                     return 0
                     ;;
                 --wa-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wa-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

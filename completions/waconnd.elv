@@ -31,6 +31,7 @@ set edit:completion:arg-completer[waconnd] = {|@words|
             cand --version-refresh 'How often the WhatsApp Web version is fetched again'
             cand --version-url 'Where the WhatsApp Web version is fetched from (test builds only: a mockwa server''s `/sw.js`)'
             cand --wa-url 'WhatsApp Web socket URL (test builds only: a mockwa server)'
+            cand --wa-ca 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server''s self-signed one)'
             cand -v 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
             cand --verbose 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
             cand -h 'Print help (see more with ''--help'')'

@@ -12,6 +12,7 @@ complete -c waconnd -l wa-version -d 'Use this WhatsApp Web version (X.Y.Z) inst
 complete -c waconnd -l version-refresh -d 'How often the WhatsApp Web version is fetched again' -r
 complete -c waconnd -l version-url -d 'Where the WhatsApp Web version is fetched from (test builds only: a mockwa server\'s `/sw.js`)' -r
 complete -c waconnd -l wa-url -d 'WhatsApp Web socket URL (test builds only: a mockwa server)' -r
+complete -c waconnd -l wa-ca -d 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server\'s self-signed one)' -r -F
 complete -c waconnd -s v -l verbose -d 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
 complete -c waconnd -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c waconnd -s V -l version -d 'Print version'

@@ -66,6 +66,10 @@ pub struct Args {
     /// WhatsApp Web socket URL (test builds only: a mockwa server).
     #[arg(long, env = "WACONN_WA_URL", value_name = "URL")]
     pub wa_url: Option<String>,
+    /// Trust this certificate (PEM) for a wss:// socket URL (test builds
+    /// only: a mockwa server's self-signed one).
+    #[arg(long, env = "WACONN_WA_CA", value_name = "FILE")]
+    pub wa_ca: Option<PathBuf>,
     /// Log more (-v: debug, -vv: trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -104,6 +108,8 @@ pub struct Config {
     pub version: Plan,
     /// Server URL override (feature `test-peer` only).
     pub wa_url: Option<String>,
+    /// Certificate the socket's TLS trusts (feature `test-peer` only).
+    pub wa_ca: Option<PathBuf>,
 }
 
 /// A refused login asks for a fresh version at most this often.
@@ -120,6 +126,12 @@ impl Config {
             anyhow::bail!(
                 "--wa-url is only available in test builds (cargo feature `test-peer`); \
                  a release waconnd always connects to WhatsApp itself"
+            );
+        }
+        if args.wa_ca.is_some() && !cfg!(feature = "test-peer") {
+            anyhow::bail!(
+                "--wa-ca is only available in test builds (cargo feature `test-peer`); \
+                 a release waconnd trusts the system's certificate authorities"
             );
         }
         if args.version_url.is_some() && !cfg!(feature = "test-peer") {
@@ -161,6 +173,7 @@ impl Config {
             presence: args.presence,
             version,
             wa_url: args.wa_url,
+            wa_ca: args.wa_ca,
         })
     }
 }
@@ -223,3 +236,29 @@ waconnd \-\-pairing\-ttl 10m
 "#,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--wa-ca` is a test build's option, as `--wa-url` is: a release
+    /// build refuses it instead of trusting a certificate it was handed.
+    #[test]
+    fn wa_ca_is_for_test_builds_only() {
+        let args = Args::parse_from(["waconnd", "--data-dir", "/nonexistent", "--wa-ca", "ca.pem"]);
+        let config = Config::from_args(args);
+        if cfg!(feature = "test-peer") {
+            let config = config.expect("accepted in a test build");
+            assert_eq!(
+                config.wa_ca.as_deref(),
+                Some(std::path::Path::new("ca.pem"))
+            );
+        } else {
+            let err = config.expect_err("refused in a release build").to_string();
+            assert!(
+                err.contains("--wa-ca is only available in test builds"),
+                "{err}"
+            );
+        }
+    }
+}

@@ -17,4 +17,5 @@ mod socket;
 mod storage;
 mod storms;
 mod terminal;
+mod tls;
 mod upgrade;
