@@ -25,7 +25,7 @@ impl Shared {
     /// sync). It is sealed once the device uploaded its prekeys.
     pub fn share_app_state_key(&self, account: &Account) {
         let (state, key) = {
-            let registry = self.registry();
+            let mut registry = self.registry();
             (
                 registry.app_state(&account.0),
                 registry.account_key(&account.0),

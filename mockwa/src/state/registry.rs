@@ -1,7 +1,7 @@
 //! The accounts the mock knows: phone number -> account key, LID and linked
 //! devices. Kept in memory, and in a JSON file when one is configured.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -118,6 +118,9 @@ struct File {
 pub(crate) struct Registry {
     file: File,
     path: Option<PathBuf>,
+    /// Account keys already decoded: deriving a public key is a scalar
+    /// multiplication, too dear for every message.
+    keys: HashMap<String, KeyPair>,
 }
 
 impl Registry {
@@ -135,6 +138,7 @@ impl Registry {
         Ok(Self {
             file,
             path: path.map(Path::to_path_buf),
+            keys: HashMap::new(),
         })
     }
 
@@ -170,11 +174,16 @@ impl Registry {
     }
 
     /// The account key of `phone`, if the account exists.
-    pub fn account_key(&self, phone: &str) -> Option<KeyPair> {
+    pub fn account_key(&mut self, phone: &str) -> Option<KeyPair> {
+        if let Some(key) = self.keys.get(phone) {
+            return Some(key.clone());
+        }
         let account = self.file.accounts.get(phone)?;
         let bytes = hex_decode(&account.account_key)?;
         let private = PrivateKey::deserialize(&bytes).ok()?;
-        KeyPair::try_from(private).ok()
+        let key = KeyPair::try_from(private).ok()?;
+        self.keys.insert(phone.to_string(), key.clone());
+        Some(key)
     }
 
     /// The app state of `phone` if it is a personal account.

@@ -42,7 +42,7 @@ impl Shared {
                 .map_err(|e| PostError::Invalid(format!("{e:#}")))?;
         }
         let (key, devices) = {
-            let registry = self.registry();
+            let mut registry = self.registry();
             (registry.account_key(to), registry.linked(to))
         };
         let Some(key) = key.filter(|_| !devices.is_empty()) else {
@@ -127,7 +127,7 @@ impl Shared {
 
     /// Tells the live connections of `account` that its outbox has more.
     pub(crate) fn notify(&self, account: &Account) {
-        self.live().signal(|a| a == account, || Command::Outbox);
+        self.live().signal_account(account, || Command::Outbox);
     }
 
     /// Up to `max` queued stanzas of `account`, now delivered by `conn`.

@@ -3,6 +3,7 @@
 
 use mockwa::{Config, MockWa};
 use serde_json::json;
+use whatsapp_rust::types::events::Event;
 
 use crate::CONNECT;
 use crate::client::{paired, received};
@@ -120,6 +121,22 @@ async fn a_group_message_follows_the_sender_key_and_the_phones_own_arrive_as_sen
     assert!(info.source.is_from_me, "{info:?}");
     assert_eq!(info.source.sender.user.as_str(), PHONE);
     all_acked(&mock, PHONE).await;
+
+    // A contact's presence, once the device subscribes to it.
+    let contact: whatsapp_rust::Jid = "15557770002@s.whatsapp.net".parse().expect("jid");
+    client
+        .client()
+        .presence()
+        .subscribe(contact.clone())
+        .await
+        .expect("subscribe");
+    let (from, unavailable) = client
+        .wait("the contact's presence", CONNECT, |e| match e {
+            Event::Presence(p) => Some((p.from.clone(), p.unavailable)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((from.user.as_str(), unavailable), ("15557770002", false));
     client.stop().await;
     mock.shutdown().await;
 }
