@@ -63,7 +63,7 @@ pub(crate) fn key_share(key_id: &[u8], key: &[u8], timestamp_ms: i64) -> wa::Mes
     };
     wa::Message {
         protocol_message: buffa::MessageField::some(message::ProtocolMessage {
-            r#type: Some(message::protocol_message::Type::APP_STATE_SYNC_KEY_SHARE.into()),
+            r#type: Some(message::protocol_message::Type::APP_STATE_SYNC_KEY_SHARE),
             app_state_sync_key_share: buffa::MessageField::some(message::AppStateSyncKeyShare {
                 keys: vec![shared],
             }),
