@@ -201,3 +201,64 @@ fn bytes(node: Option<&Node>) -> anyhow::Result<&[u8]> {
 fn public(key: &[u8; 32]) -> anyhow::Result<PublicKey> {
     PublicKey::from_djb_public_key_bytes(key).map_err(|e| anyhow::anyhow!("bad key: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wacore::prekeys::{PreKeyUtils, compute_key_bundle_digest};
+
+    fn upload(ids: std::ops::Range<u32>) -> Node {
+        let keys: Vec<(u32, Vec<u8>)> = ids.map(|id| (id, vec![id as u8; 32])).collect();
+        let children = PreKeyUtils::build_upload_prekeys_request(
+            0x0102_0304,
+            &[9; 32],
+            7,
+            &[8; 32],
+            &[6; 64],
+            keys.iter().map(|(id, key)| (*id, key.as_slice())),
+        );
+        NodeBuilder::new("iq").children(children).build()
+    }
+
+    #[test]
+    fn an_upload_parses_hands_each_one_time_key_out_once_and_digests_as_the_client() {
+        let mut keys = UploadedKeys::parse(&upload(1..4)).expect("parse");
+        assert_eq!(
+            (keys.registration_id, keys.signed_id, keys.one_time.len()),
+            (0x0102_0304, 7, 3)
+        );
+        keys.merge(UploadedKeys::parse(&upload(4..6)).expect("parse"));
+        assert_eq!(keys.one_time.len(), 5, "later keys are added");
+
+        let first = keys.take_bundle(1).expect("bundle");
+        assert_eq!(first.pre_key_id().expect("id"), Some(1.into()));
+        assert_eq!(
+            keys.take_bundle(1)
+                .expect("bundle")
+                .pre_key_id()
+                .expect("id"),
+            Some(2.into())
+        );
+        assert_eq!(keys.one_time.len(), 3);
+
+        let digest = keys.digest();
+        let hash = digest.get_optional_child("hash").expect("hash");
+        let Some(NodeContent::Bytes(hash)) = &hash.content else {
+            panic!("hash bytes");
+        };
+        let left: Vec<Vec<u8>> = (3..6).map(|id| vec![id as u8; 32]).collect();
+        let left: Vec<&[u8]> = left.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            hash,
+            &compute_key_bundle_digest(&[9; 32], &[8; 32], &[6; 64], &left)
+        );
+        let ids = digest.get_optional_child("list").expect("list");
+        assert_eq!(ids.get_children_by_tag("id").count(), 3);
+    }
+
+    #[test]
+    fn a_broken_upload_says_what_is_missing() {
+        let err = UploadedKeys::parse(&NodeBuilder::new("iq").build()).expect_err("empty");
+        assert!(format!("{err:#}").contains("registration"), "{err:#}");
+    }
+}
