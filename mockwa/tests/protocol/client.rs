@@ -36,19 +36,7 @@ impl TestClient {
 
     /// Starts a client over `wss://` `url` trusting the certificate `pem`.
     pub async fn start_over_tls(url: &str, db: &Path, pem: &str) -> Self {
-        use rustls::pki_types::CertificateDer;
-        use rustls::pki_types::pem::PemObject as _;
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            roots.add(cert.expect("a PEM certificate")).expect("a CA");
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let connector = Connector::Rustls(tokio_rustls::TlsConnector::from(Arc::new(config)));
+        let connector = Connector::Rustls(tokio_rustls::TlsConnector::from(trusting(pem)));
         let transport = TokioWebSocketTransportFactory::new()
             .with_url(url)
             .with_connector(connector);
@@ -162,6 +150,23 @@ impl TestClient {
     pub async fn stop(self) {
         self.handle.shutdown().await;
     }
+}
+
+/// A client TLS configuration that trusts the certificate `pem` alone.
+pub fn trusting(pem: &str) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        roots.add(cert.expect("a PEM certificate")).expect("a CA");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
 }
 
 /// A fresh client paired through `mock` as `phone`, a business account

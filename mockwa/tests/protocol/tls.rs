@@ -2,15 +2,12 @@
 //! pairs and logs in again over `wss://`, and the admin API answers over
 //! `https://` on the same port, beside plain `ws://`.
 
-use std::sync::Arc;
-
 use mockwa::{Config, MockWa, ScanOptions};
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::CONNECT;
-use crate::client::TestClient;
+use crate::client::{TestClient, trusting};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_trusting_the_certificate_pairs_and_reconnects_over_wss() {
@@ -54,21 +51,11 @@ async fn a_client_trusting_the_certificate_pairs_and_reconnects_over_wss() {
 }
 
 async fn https_get(mock: &MockWa, pem: &str, path: &str) -> String {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        roots.add(cert.expect("PEM")).expect("CA");
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let tcp = tokio::net::TcpStream::connect(mock.addr())
         .await
         .expect("connect");
     let name = ServerName::try_from("127.0.0.1").expect("name");
-    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+    let mut tls = tokio_rustls::TlsConnector::from(trusting(pem))
         .connect(name, tcp)
         .await
         .expect("TLS handshake");
