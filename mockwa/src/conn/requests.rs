@@ -84,6 +84,7 @@ fn request(shared: &Shared, account: &Account, node: &Node) -> Node {
     match attr(node, "xmlns").as_deref() {
         Some("encrypt") => encrypt(shared, account, &id, node),
         Some("w:sync:app:state") => app_state_sync(shared, account, &id, node),
+        Some("usync") => usync(&id, node),
         Some("md") if node.get_optional_child("remove-companion-device").is_some() => {
             if shared.registry().remove(&account.0, account.1) {
                 shared.forget_device(account);
@@ -97,6 +98,45 @@ fn request(shared: &Shared, account: &Account, node: &Node) -> Node {
         }
         _ => nodes::iq_result(&id),
     }
+}
+
+/// A device-list query (`<usync>` with `<devices/>`): every number is a
+/// phone alone, device 0 (wacore `iq/usync/query.rs` parses
+/// `<user jid><devices><device-list><device id/>`).
+fn usync(id: &str, node: &Node) -> Node {
+    let Some(query) = node.get_optional_child("usync") else {
+        return nodes::iq_result(id);
+    };
+    let devices = query
+        .get_optional_child_by_tag(&["query", "devices"])
+        .is_some();
+    let users = query
+        .get_optional_child("list")
+        .map(|list| {
+            list.get_children_by_tag("user")
+                .filter_map(|user| user.attrs.get("jid"))
+                .map(|jid| {
+                    let mut user = NodeBuilder::new("user").attr("jid", jid.as_str().into_owned());
+                    if devices {
+                        user = user.children([NodeBuilder::new("devices")
+                            .children([NodeBuilder::new("device-list")
+                                .children([NodeBuilder::new("device").attr("id", "0").build()])
+                                .build()])
+                            .build()]);
+                    }
+                    user.build()
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    nodes::iq_result_with(
+        id,
+        vec![
+            NodeBuilder::new("usync")
+                .children([NodeBuilder::new("list").children(users).build()])
+                .build(),
+        ],
+    )
 }
 
 /// Prekeys: an upload is kept; a count, a digest and a key query are

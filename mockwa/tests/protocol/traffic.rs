@@ -137,6 +137,34 @@ async fn a_group_message_follows_the_sender_key_and_the_phones_own_arrive_as_sen
         })
         .await;
     assert_eq!((from.user.as_str(), unavailable), ("15557770002", false));
+
+    // What the device sends is acked by the server, and the contact's
+    // phone answers with a delivery receipt, which the device acks in turn.
+    let acked_before = tally(&mock, PHONE).1;
+    let message = whatsapp_rust::waproto::whatsapp::Message {
+        conversation: Some("to a contact".into()),
+        ..Default::default()
+    };
+    let sent = client
+        .client()
+        .send_message(contact.clone(), message)
+        .await
+        .expect("send");
+    let receipt = client
+        .wait("the contact's delivery receipt", CONNECT, |e| match e {
+            Event::Receipt(r) => Some(r.message_ids.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        receipt.iter().any(|id| *id == sent.message_id),
+        "{receipt:?}"
+    );
+    until("the receipt acked", CONNECT, || {
+        let (_, acked, unacked) = tally(&mock, PHONE);
+        acked > acked_before && unacked == 0
+    })
+    .await;
     client.stop().await;
     mock.shutdown().await;
 }
