@@ -156,10 +156,7 @@ async fn a_group_message_follows_the_sender_key_and_the_phones_own_arrive_as_sen
             _ => None,
         })
         .await;
-    assert!(
-        receipt.iter().any(|id| *id == sent.message_id),
-        "{receipt:?}"
-    );
+    assert!(receipt.contains(&sent.message_id), "{receipt:?}");
     until("the receipt acked", CONNECT, || {
         let (_, acked, unacked) = tally(&mock, PHONE);
         acked > acked_before && unacked == 0
