@@ -37,6 +37,8 @@ mod traffic;
 
 pub use bodies::*;
 
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -110,7 +112,7 @@ impl Answer {
 }
 
 /// Serves one admin request.
-pub(crate) async fn route(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
+pub(crate) async fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Answer {
     let Some(&(allow, path)) = REQUESTS.iter().find(|(_, p)| *p == path) else {
         return Answer::error(
             404,
@@ -126,9 +128,8 @@ pub(crate) async fn route(shared: &Shared, method: &str, path: &str, body: &[u8]
         "stats" => Answer::ok(json!(shared.stats.snapshot())),
         "scan" | "pair-code" | "push-name" => phone::serve(shared, name, body).await,
         "login-cap" | "min-version" | "sw-js" => policy::serve(shared, name, body),
-        "message" | "traffic" | "backlog" | "lose-acks" | "reset-latency" => {
-            traffic::serve(shared, name, body)
-        }
+        "backlog" => traffic::backlog(shared, body).await,
+        "message" | "traffic" | "lose-acks" | "reset-latency" => traffic::serve(shared, name, body),
         _ => faults::serve(shared, name, body),
     }
 }

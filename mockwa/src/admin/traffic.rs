@@ -1,6 +1,7 @@
 //! The requests that make traffic: one message, steady traffic, a
 //! backlog, lost acks, and the reset of the ack latency.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -16,10 +17,6 @@ pub(super) fn serve(shared: &Shared, name: &str, body: &[u8]) -> Answer {
     let answer = match name {
         "message" => parse::<MessageBody>(name, body).and_then(|b| message(shared, &b)),
         "traffic" => parse::<TrafficBody>(name, body).and_then(|b| traffic(shared, &b)),
-        "backlog" => parse::<BacklogBody>(name, body).map(|b| {
-            let done = shared.backlog(b.phone.as_deref(), b.count);
-            Answer::ok(json!({ "queued": done.queued, "cut": done.cut }))
-        }),
         "lose-acks" => parse::<FaultBody>(name, body).and_then(|b| {
             let seconds = b
                 .seconds
@@ -33,6 +30,22 @@ pub(super) fn serve(shared: &Shared, name: &str, body: &[u8]) -> Answer {
         }
     };
     answer.unwrap_or_else(|answer| answer)
+}
+
+/// Serves `POST /admin/backlog` off the runtime's workers: a backlog for
+/// every account is many thousands of encryptions.
+pub(super) async fn backlog(shared: &Arc<Shared>, body: &[u8]) -> Answer {
+    let b = match parse::<BacklogBody>("backlog", body) {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    let shared = Arc::clone(shared);
+    let done =
+        tokio::task::spawn_blocking(move || shared.backlog(b.phone.as_deref(), b.count)).await;
+    match done {
+        Ok(done) => Answer::ok(json!({ "queued": done.queued, "cut": done.cut })),
+        Err(e) => Answer::error(500, &format!("the backlog was not queued: {e}")),
+    }
 }
 
 fn message(shared: &Shared, b: &MessageBody) -> Result<Answer, Answer> {
