@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'waconnd' -ScriptBlock {
             [CompletionResult]::new('--notify-max-backoff', '--notify-max-backoff', [CompletionResultType]::ParameterName, 'The longest wait between two tries of a webhook')
             [CompletionResult]::new('--notify-timeout', '--notify-timeout', [CompletionResultType]::ParameterName, 'How long one POST or one --notify-exec command may take')
             [CompletionResult]::new('--notify-queue', '--notify-queue', [CompletionResultType]::ParameterName, 'How many changes each webhook or command holds while it catches up; past that the oldest are dropped (and counted in the metrics)')
+            [CompletionResult]::new('--wa-ca', '--wa-ca', [CompletionResultType]::ParameterName, 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server''s self-signed one)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -23,7 +23,7 @@ _waconnd() {
 
     case "${cmd}" in
         waconnd)
-            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --login-timeout --presence --wa-version --version-refresh --version-url --wa-url --http --http-token-file --notify --notify-secret-file --notify-exec --notify-retry-for --notify-backoff --notify-max-backoff --notify-timeout --notify-queue --verbose --help --version"
+            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --login-timeout --presence --wa-version --version-refresh --version-url --wa-url --http --http-token-file --notify --notify-secret-file --notify-exec --notify-retry-for --notify-backoff --notify-max-backoff --notify-timeout --notify-queue --wa-ca --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,6 +114,10 @@ _waconnd() {
                     return 0
                     ;;
                 --notify-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wa-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

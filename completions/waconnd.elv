@@ -40,6 +40,7 @@ set edit:completion:arg-completer[waconnd] = {|@words|
             cand --notify-max-backoff 'The longest wait between two tries of a webhook'
             cand --notify-timeout 'How long one POST or one --notify-exec command may take'
             cand --notify-queue 'How many changes each webhook or command holds while it catches up; past that the oldest are dropped (and counted in the metrics)'
+            cand --wa-ca 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server''s self-signed one)'
             cand -v 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
             cand --verbose 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
             cand -h 'Print help (see more with ''--help'')'

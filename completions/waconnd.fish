@@ -21,6 +21,7 @@ complete -c waconnd -l notify-backoff -d 'The first wait before a webhook is tri
 complete -c waconnd -l notify-max-backoff -d 'The longest wait between two tries of a webhook' -r
 complete -c waconnd -l notify-timeout -d 'How long one POST or one --notify-exec command may take' -r
 complete -c waconnd -l notify-queue -d 'How many changes each webhook or command holds while it catches up; past that the oldest are dropped (and counted in the metrics)' -r
+complete -c waconnd -l wa-ca -d 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server\'s self-signed one)' -r -F
 complete -c waconnd -s v -l verbose -d 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
 complete -c waconnd -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c waconnd -s V -l version -d 'Print version'

@@ -37,6 +37,22 @@ pub struct Config {
     pub min_version: Option<AppVersion>,
     /// The version `GET /sw.js` announces.
     pub sw_version: AppVersion,
+    /// How long the server waits for a device to ack a stanza before it
+    /// sends `<stream:error><ack/>` and recycles the stream. whatsapp-rust
+    /// (`receipt.rs` `should_send_delivery_receipt`) puts the real
+    /// server's at about 50 minutes.
+    pub ack_timeout: Duration,
+    /// Below this many one-time prekeys left, the server tells the device
+    /// (`<notification type="encrypt"><count/>`). whatsapp-rust uploads
+    /// more when the server holds fewer than 5 (`prekeys.rs`
+    /// `MIN_PRE_KEY_COUNT`).
+    pub prekey_low: usize,
+    /// Serve `wss://` and `https://` (a self-signed certificate) beside
+    /// `ws://` and `http://` on the same port.
+    pub tls: bool,
+    /// Where to write the certificate (PEM) clients are to trust, when
+    /// `tls` is on.
+    pub cert_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -52,6 +68,10 @@ impl Default for Config {
             login_cap: 0,
             min_version: None,
             sw_version: AppVersion::TEST_PIN,
+            ack_timeout: Duration::from_secs(50 * 60),
+            prekey_low: 5,
+            tls: false,
+            cert_file: None,
         }
     }
 }

@@ -11,6 +11,19 @@
 //! a faulty `/sw.js`, push-name changes and failed pair codes. It records
 //! what the devices announce (presence, logins, concurrent sockets).
 //!
+//! It carries traffic too: contacts and each account's own phone are real
+//! Signal peers (`wacore-libsignal`) that open sessions from the prekeys
+//! the devices upload and send them direct messages (`pkmsg`, then `msg`),
+//! group messages (`skmsg` after the sender key) and the phone's own sent
+//! messages. Each device has an outbox: stanzas go out live, or wait for
+//! its next login and arrive through the offline drain the client pulls
+//! (`offline_preview`, batches, `offline`); every stanza is redelivered
+//! until the device acks it, and an overdue ack recycles the stream. A
+//! personal account (the default) gets its app-state key from the phone
+//! after linking and its push name from `critical_block`; a business
+//! account pairs with `<biz name>`. With [`Config::tls`] it serves
+//! `wss://` and `https://` on the same port with a self-signed certificate.
+//!
 //! Everything is reachable from the library ([`MockWa`]) and from an HTTP
 //! admin API served on the same port as the WebSocket (see [`admin`]).
 //! Clients must be built with `whatsapp-rust`'s `danger-skip-cert-chain-verify`
@@ -38,9 +51,12 @@ mod wire;
 
 pub use config::Config;
 pub use mock::MockWa;
-pub use state::command::ScanError;
+pub use state::command::{ScanError, ScanOptions};
+pub use state::latency::AckLatency;
+pub use state::messages::Backlog;
 pub use state::registry::DeviceInfo;
 pub use state::registry::Presence;
 pub use state::stats::StatsSnapshot;
 pub use state::sw_js::NotAWebVersion;
+pub use state::traffic::{PostError, Posted};
 pub use version::{AppVersion, BadVersion};

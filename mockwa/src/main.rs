@@ -19,9 +19,11 @@ use tokio::signal::unix::{SignalKind, signal};
 /// same host and port (JSON bodies; "phone" omitted means every phone; a
 /// request with the wrong method is answered 405):
 ///
-///   POST /admin/scan      {"qr": "...", "phone": "15550001111", "push_name": "opt"}
-///                         the phone scans a QR code -> {"jid": "..."};
-///                         404 unknown or expired ref, 400 malformed code
+///   POST /admin/scan      {"qr": "...", "phone": "15550001111", "push_name": "opt",
+///                          "business": false, "withhold_key_share": false}
+///                         the phone scans a QR code -> {"jid": "..."}; a personal
+///                         account unless "business"; 404 unknown or expired ref,
+///                         400 malformed code
 ///   POST /admin/pair-code {"phone": "15550001111", "code": "YH5R-9A52"}
 ///                         the user types a pair code on the phone -> {"jid"};
 ///                         409 wrong or expired code (the client is told)
@@ -45,8 +47,20 @@ use tokio::signal::unix::{SignalKind, signal};
 ///   POST /admin/min-version {"version"}         clients below X.Y.Z get 405 (null clears)
 ///   POST /admin/sw-js     {"version", "fault"}  what GET /sw.js says; fault none,
 ///                                               404, challenge or hang
-///   GET  /admin/devices   [{"phone", "device", "connected", "presence", ...}]
-///   GET  /admin/stats     connection, handshake and login counters
+///   POST /admin/message   {"to", "from", "text", "group"}
+///                         one message to every device of account "to", from
+///                         contact "from" (a fixed one if omitted; "self": the
+///                         account's own phone), in "group" if given -> {"ids"}
+///   POST /admin/traffic   {"phone", "per_minute", "group_share"}
+///                         steady messages per account per minute (0 stops)
+///   POST /admin/backlog   {"phone", "count"}  cut live sockets, then queue count
+///                         messages per device for its next login
+///   POST /admin/lose-acks {"phone", "seconds"} drop the devices' acks for a while
+///   POST /admin/reset-latency                 restart the ack latency measurement
+///   GET  /admin/devices   [{"phone", "device", "connected", "presence",
+///                         "delivered", "acked", "unacked", ...}]
+///   GET  /admin/stats     connection, handshake and login counters; stanzas
+///                         delivered and acked, ack latency (count, p50, p99)
 ///   GET  /sw.js           the WhatsApp Web service worker, with the version
 ///
 /// Example: curl -s -d '{"phone":"15550001111"}' http://127.0.0.1:PORT/admin/drop
@@ -84,6 +98,20 @@ struct Args {
     /// The WhatsApp Web version GET /sw.js announces (2.3000.REVISION).
     #[arg(long, default_value_t = AppVersion::TEST_PIN, value_name = "X.Y.Z")]
     sw_version: AppVersion,
+    /// Seconds a device may take to ack a stanza before the server sends
+    /// `<stream:error><ack/>` and recycles the stream.
+    #[arg(long, default_value_t = 3000, value_name = "SECONDS")]
+    ack_timeout: u64,
+    /// Tell a device its prekeys run low below this many one-time prekeys.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    prekey_low: usize,
+    /// Serve wss:// and https:// too (on the same port), with a self-signed
+    /// certificate made at start; the URL printed is then wss://.
+    #[arg(long)]
+    tls: bool,
+    /// Write the certificate clients are to trust (PEM) to this file.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    cert_file: Option<PathBuf>,
     /// Log more (-v: info, -vv: debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -114,6 +142,10 @@ async fn main() -> anyhow::Result<()> {
         login_cap: args.login_cap,
         min_version: args.min_version,
         sw_version: args.sw_version,
+        ack_timeout: Duration::from_secs(args.ack_timeout),
+        prekey_low: args.prekey_low,
+        tls: args.tls,
+        cert_file: args.cert_file,
     })
     .await?;
     // Handlers in place before anyone can know the URL and send a signal.

@@ -11,13 +11,17 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::http::tls::Tls;
 use crate::state::Shared;
 use crate::state::command::Close;
-use crate::state::command::ScanError;
+use crate::state::command::{ScanError, ScanOptions};
 use crate::state::faults::Refusal;
+use crate::state::generator::Rate;
+use crate::state::messages::Backlog;
 use crate::state::registry::{DeviceInfo, Registry};
 use crate::state::stats::StatsSnapshot;
 use crate::state::sw_js::{NotAWebVersion, SwJs};
+use crate::state::traffic::{PostError, Posted};
 use crate::version::AppVersion;
 use crate::wire::failure::LoginFailure;
 use crate::wire::keys::ServerKeys;
@@ -30,6 +34,8 @@ pub struct MockWa {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     accept: JoinHandle<()>,
+    generator: JoinHandle<()>,
+    tls: Option<Arc<Tls>>,
 }
 
 impl MockWa {
@@ -42,14 +48,26 @@ impl MockWa {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let tls = config
+            .tls
+            .then(|| Tls::generate(&addr.ip().to_string(), config.cert_file.as_deref()))
+            .transpose()?
+            .map(Arc::new);
         let (stop, shutdown) = watch::channel(false);
         let shared = Arc::new(Shared::new(config, keys, registry, shutdown));
-        let accept = tokio::spawn(crate::http::accept_loop(listener, Arc::clone(&shared)));
+        let accept = tokio::spawn(crate::http::accept_loop(
+            listener,
+            Arc::clone(&shared),
+            tls.clone(),
+        ));
+        let generator = tokio::spawn(crate::state::generator::run(Arc::clone(&shared)));
         Ok(Self {
             shared,
             addr,
             stop,
             accept,
+            generator,
+            tls,
         })
     }
 
@@ -58,9 +76,22 @@ impl MockWa {
         self.addr
     }
 
-    /// The WebSocket URL clients connect to.
+    /// The WebSocket URL clients connect to: `wss://` when the mock serves
+    /// TLS (`ws://` still works on the same port), `ws://` otherwise.
     pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws/chat", self.addr)
+    }
+
+    /// The `ws://` URL, TLS or not.
+    pub fn plain_url(&self) -> String {
         format!("ws://{}/ws/chat", self.addr)
+    }
+
+    /// The self-signed certificate (PEM) a client is to trust for
+    /// `wss://` and `https://`; `None` without TLS.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.tls.as_deref().map(Tls::pem)
     }
 
     /// The base URL of the admin API.
@@ -68,26 +99,54 @@ impl MockWa {
         format!("http://{}/admin", self.addr)
     }
 
-    /// The phone `phone` scans the QR payload `qr`; returns the new device's
-    /// JID once the client confirmed the pairing.
+    /// The phone `phone` of a personal account scans the QR payload `qr`;
+    /// returns the new device's JID once the client confirmed the pairing.
     pub async fn scan(
         &self,
         qr: &str,
         phone: &str,
         push_name: Option<&str>,
     ) -> Result<String, ScanError> {
-        self.shared.scan(qr, phone, push_name).await
+        self.scan_with(qr, phone, push_name, ScanOptions::default())
+            .await
     }
 
-    /// The user types `code` on the phone of `phone`; returns the new
-    /// device's JID once the client confirmed the pairing.
+    /// [`MockWa::scan`] for the kind of account `options` says (business,
+    /// or personal with the key share withheld).
+    pub async fn scan_with(
+        &self,
+        qr: &str,
+        phone: &str,
+        push_name: Option<&str>,
+        options: ScanOptions,
+    ) -> Result<String, ScanError> {
+        self.shared.scan(qr, phone, push_name, options).await
+    }
+
+    /// The user of a personal account types `code` on the phone of
+    /// `phone`; returns the new device's JID once the client confirmed the
+    /// pairing.
     pub async fn enter_code(
         &self,
         phone: &str,
         code: &str,
         push_name: Option<&str>,
     ) -> Result<String, ScanError> {
-        self.shared.enter_code(phone, code, push_name).await
+        self.enter_code_with(phone, code, push_name, ScanOptions::default())
+            .await
+    }
+
+    /// [`MockWa::enter_code`] for the kind of account `options` says.
+    pub async fn enter_code_with(
+        &self,
+        phone: &str,
+        code: &str,
+        push_name: Option<&str>,
+        options: ScanOptions,
+    ) -> Result<String, ScanError> {
+        self.shared
+            .enter_code(phone, code, push_name, options)
+            .await
     }
 
     /// Cuts the live sockets of `phone` (every phone if `None`) without a
@@ -190,6 +249,48 @@ impl MockWa {
         self.shared.set_push_name(phone, name)
     }
 
+    /// Sends one message to every linked device of account `to` (live
+    /// now, or queued for its next login): from the contact `from` (a
+    /// fixed contact if `None`), or with `from` `"self"` from the
+    /// account's own phone; in `group` if given. Returns its id.
+    pub fn message(
+        &self,
+        to: &str,
+        from: Option<&str>,
+        text: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<Posted, PostError> {
+        self.shared.message(to, from, text, group)
+    }
+
+    /// Steady traffic of `per_minute` messages to `phone` (every account if
+    /// `None`), `group_share` of them in a group; 0 stops it.
+    pub fn traffic(&self, phone: Option<&str>, per_minute: f64, group_share: f64) {
+        let rate = Rate {
+            per_minute,
+            group_share,
+        };
+        self.shared.set_traffic(phone, rate);
+    }
+
+    /// Cuts the live sockets of `phone` (every account if `None`) and
+    /// queues `count` messages for each of its devices, delivered at the
+    /// next login through the offline drain.
+    pub fn backlog(&self, phone: Option<&str>, count: usize) -> Backlog {
+        self.shared.backlog(phone, count)
+    }
+
+    /// Drops the acks and receipts the devices of `phone` send for
+    /// `duration` (zero ends it): what they got stays owed.
+    pub fn lose_acks(&self, phone: Option<&str>, duration: Duration) {
+        self.shared.lose_acks(phone, duration);
+    }
+
+    /// Starts a new measurement of the send-to-ack latency.
+    pub fn reset_latency(&self) {
+        self.shared.stats.reset_latency();
+    }
+
     /// Every linked device.
     pub fn devices(&self) -> Vec<DeviceInfo> {
         self.shared.devices()
@@ -211,6 +312,7 @@ impl MockWa {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.accept.await;
+        let _ = self.generator.await;
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.shared.stats.snapshot().live_connections > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -115,6 +115,10 @@ pub struct Args {
     /// past that the oldest are dropped (and counted in the metrics).
     #[arg(long, env = "WACONN_NOTIFY_QUEUE", default_value_t = 10_000, value_name = "CHANGES", value_parser = clap::value_parser!(u32).range(1..))]
     pub notify_queue: u32,
+    /// Trust this certificate (PEM) for a wss:// socket URL (test builds
+    /// only: a mockwa server's self-signed one).
+    #[arg(long, env = "WACONN_WA_CA", value_name = "FILE")]
+    pub wa_ca: Option<PathBuf>,
     /// Log more (-v: debug, -vv: trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -183,6 +187,8 @@ pub struct Config {
     pub http: Option<crate::http::HttpSettings>,
     /// Push alerts.
     pub alerts: crate::alerts::AlertSettings,
+    /// Certificate the socket's TLS trusts (feature `test-peer` only).
+    pub wa_ca: Option<PathBuf>,
 }
 
 /// A refused login asks for a fresh version at most this often.
@@ -199,6 +205,12 @@ impl Config {
             anyhow::bail!(
                 "--wa-url is only available in test builds (cargo feature `test-peer`); \
                  a release waconnd always connects to WhatsApp itself"
+            );
+        }
+        if args.wa_ca.is_some() && !cfg!(feature = "test-peer") {
+            anyhow::bail!(
+                "--wa-ca is only available in test builds (cargo feature `test-peer`); \
+                 a release waconnd trusts the system's certificate authorities"
             );
         }
         if args.version_url.is_some() && !cfg!(feature = "test-peer") {
@@ -243,6 +255,7 @@ impl Config {
             wa_url: args.wa_url,
             http,
             alerts,
+            wa_ca: args.wa_ca,
         })
     }
 }
@@ -420,3 +433,29 @@ waconnd \-\-notify\-exec '[ "$WACONN_STATE" != LOGGED_OUT ] || mail \-s "$WACONN
 "#,
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--wa-ca` is a test build's option, as `--wa-url` is: a release
+    /// build refuses it instead of trusting a certificate it was handed.
+    #[test]
+    fn wa_ca_is_for_test_builds_only() {
+        let args = Args::parse_from(["waconnd", "--data-dir", "/nonexistent", "--wa-ca", "ca.pem"]);
+        let config = Config::from_args(args);
+        if cfg!(feature = "test-peer") {
+            let config = config.expect("accepted in a test build");
+            assert_eq!(
+                config.wa_ca.as_deref(),
+                Some(std::path::Path::new("ca.pem"))
+            );
+        } else {
+            let err = config.expect_err("refused in a release build").to_string();
+            assert!(
+                err.contains("--wa-ca is only available in test builds"),
+                "{err}"
+            );
+        }
+    }
+}

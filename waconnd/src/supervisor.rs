@@ -67,6 +67,11 @@ impl Supervisor {
             link: LinkSettings {
                 limiter: Arc::clone(&limiter),
                 url: config.wa_url.clone(),
+                trust: config
+                    .wa_ca
+                    .as_deref()
+                    .map(crate::link::trusting)
+                    .transpose()?,
                 builds: tokio::sync::Semaphore::new(crate::link::BUILDS_AT_ONCE),
             },
             version: VersionSource::start(config.version.clone(), &config.data_dir),

@@ -13,6 +13,23 @@ pub struct ScanBody {
     pub phone: String,
     /// Name the new device carries; `Mock <phone>` if omitted.
     pub push_name: Option<String>,
+    /// Pair as a business account (`<biz name>`, no app-state key share)
+    /// instead of a personal one.
+    #[serde(default)]
+    pub business: bool,
+    /// A personal account whose phone never shares its app-state key.
+    #[serde(default)]
+    pub withhold_key_share: bool,
+}
+
+impl ScanBody {
+    /// The kind of account asked for.
+    pub fn options(&self) -> crate::ScanOptions {
+        crate::ScanOptions {
+            business: self.business,
+            withhold_key_share: self.withhold_key_share,
+        }
+    }
 }
 
 /// Body of `POST /admin/pair-code`.
@@ -26,6 +43,22 @@ pub struct CodeBody {
     pub code: String,
     /// Name the new device carries; `Mock <phone>` if omitted.
     pub push_name: Option<String>,
+    /// Pair as a business account instead of a personal one.
+    #[serde(default)]
+    pub business: bool,
+    /// A personal account whose phone never shares its app-state key.
+    #[serde(default)]
+    pub withhold_key_share: bool,
+}
+
+impl CodeBody {
+    /// The kind of account asked for.
+    pub fn options(&self) -> crate::ScanOptions {
+        crate::ScanOptions {
+            business: self.business,
+            withhold_key_share: self.withhold_key_share,
+        }
+    }
 }
 
 /// Body of `POST /admin/push-name`.
@@ -107,6 +140,44 @@ pub struct SwJsBody {
     pub version: Option<String>,
     /// `none`, `404`, `challenge` or `hang`.
     pub fault: Option<String>,
+}
+
+/// Body of `POST /admin/message`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    /// The account whose devices get it.
+    pub to: String,
+    /// The contact who writes (digits), or `"self"` for the account's own
+    /// phone; a fixed contact if omitted.
+    pub from: Option<String>,
+    /// The text; a fixed one if omitted.
+    pub text: Option<String>,
+    /// A group (`120363...` or `...@g.us`) the contact writes in.
+    pub group: Option<String>,
+}
+
+/// Body of `POST /admin/traffic`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficBody {
+    /// The account it applies to; every account if omitted.
+    pub phone: Option<String>,
+    /// Messages per account per minute; 0 stops them.
+    pub per_minute: f64,
+    /// The fraction of them sent in a group (0 to 1); none if omitted.
+    #[serde(default)]
+    pub group_share: f64,
+}
+
+/// Body of `POST /admin/backlog`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BacklogBody {
+    /// The account it applies to; every account if omitted.
+    pub phone: Option<String>,
+    /// Stanzas queued for each device of each account.
+    pub count: usize,
 }
 
 /// A code given as a JSON number or string (`429` or `"429"`).

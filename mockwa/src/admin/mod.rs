@@ -5,8 +5,8 @@
 //!
 //! | request | effect | answer |
 //! |---|---|---|
-//! | `POST /admin/scan {"qr", "phone", "push_name"?}` | the phone scans a QR payload | 200 `{"jid"}`; 404 unknown or expired ref; 400 malformed code; 409 the client rejected it; 504 no answer |
-//! | `POST /admin/pair-code {"phone", "code", "push_name"?}` | the user types a pair code on the phone (`YH5R-9A52`: dashes and case ignored) | as for scan; 404 when no client asked to link that phone; 409 a wrong code (the client gets `PairingCodeError`) or an expired one (the client gets `PairingCodeRefresh`) |
+//! | `POST /admin/scan {"qr", "phone", "push_name"?, "business"?, "withhold_key_share"?}` | the phone scans a QR payload; a personal account unless `business` (then `<biz name>`, no key share); `withhold_key_share`: the phone of a personal account never shares its app-state key | 200 `{"jid"}`; 404 unknown or expired ref; 400 malformed code; 409 the client rejected it; 504 no answer |
+//! | `POST /admin/pair-code {"phone", "code", "push_name"?, "business"?, "withhold_key_share"?}` | the user types a pair code on the phone (`YH5R-9A52`: dashes and case ignored) | as for scan; 404 when no client asked to link that phone; 409 a wrong code (the client gets `PairingCodeError`) or an expired one (the client gets `PairingCodeRefresh`) |
 //! | `POST /admin/push-name {"phone", "name"}` | the phone's user changes the push name; live devices get `account_sync` | 200 `{"affected"}`; 404 no device linked |
 //! | `POST /admin/drop {"phone"?}` | cut live sockets without a close frame | 200 `{"affected"}` |
 //! | `POST /admin/refuse {"seconds"}` | answer upgrades 503 for a while (0 ends it) | 200 `{"affected": 0}` |
@@ -21,16 +21,24 @@
 //! | `POST /admin/login-cap {"per_second"}` | logins above the cap in their second get `<stream:error code="429">` (0: no cap) | 200 `{"per_second"}` |
 //! | `POST /admin/min-version {"version"}` | logins and registrations of clients below `X.Y.Z` get 405 (`null` clears); older live sockets are cut | 200 `{"version", "affected"}` |
 //! | `POST /admin/sw-js {"version"?, "fault"?}` | what `GET /sw.js` announces, and its fault: `none`, `404`, `challenge` (an HTML anti-bot page, 200), `hang` (never answers) | 200 `{"version", "fault"}` |
-//! | `GET /admin/devices` | linked devices | 200 `[{"phone", "device", "connected", "logins", "removed", "push_name", "presence", "times_available", "last_login_at", "max_concurrent"}]` |
-//! | `GET /admin/stats` | connection, handshake and login counters | 200 [`crate::StatsSnapshot`] |
+//! | `POST /admin/message {"to", "from"?, "text"?, "group"?}` | one message to every linked device of account `to` (live now, or queued for its next login): from contact `from` (digits; a fixed contact if omitted), from the account's own phone with `"from": "self"` (a device-sent copy), or from `from` in `group` (sender key first) | 200 `{"ids", "devices"}`; 404 no device linked; 400 bad `from` or `group` |
+//! | `POST /admin/traffic {"phone"?, "per_minute", "group_share"?}` | steady messages from the fixed contact to one account or every account (0 stops; an account's own rate wins over the one for every account), `group_share` of them in a group | 200 `{"per_minute", "group_share"}` |
+//! | `POST /admin/backlog {"phone"?, "count"}` | cut the live sockets of the account(s), then queue `count` messages for each device: they arrive at the next login through the offline drain | 200 `{"queued", "cut"}` |
+//! | `POST /admin/lose-acks {"phone"?, "seconds"}` | drop the acks and receipts devices send for a while (0 ends it): what they got stays owed, is redelivered at the next login, and an overdue ack recycles the stream (`<stream:error><ack/>`) | 200 `{"affected": 0}` |
+//! | `POST /admin/reset-latency` | start a new measurement of the ack latency in `/admin/stats` | 200 `{}` |
+//! | `GET /admin/devices` | linked devices, with what they were sent and acked | 200 `[{"phone", "device", "connected", "logins", "removed", "push_name", "presence", "times_available", "last_login_at", "max_concurrent", "delivered", "acked", "unacked", "business"}]` |
+//! | `GET /admin/stats` | connection, handshake and login counters; stanzas delivered and acked; the time from a stanza's write to its ack (`ack_latency`: `count`, `p50_ms`, `p99_ms`, `max_ms`) | 200 [`crate::StatsSnapshot`] |
 //! | `GET /sw.js` | the WhatsApp Web service worker, announcing the version (`client_revision`) | 200 JavaScript, or the fault set |
 
 mod bodies;
 mod faults;
 mod phone;
 mod policy;
+mod traffic;
 
 pub use bodies::*;
+
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -55,6 +63,11 @@ pub const REQUESTS: &[(&str, &str)] = &[
     ("POST", "/admin/login-cap"),
     ("POST", "/admin/min-version"),
     ("POST", "/admin/sw-js"),
+    ("POST", "/admin/message"),
+    ("POST", "/admin/traffic"),
+    ("POST", "/admin/backlog"),
+    ("POST", "/admin/lose-acks"),
+    ("POST", "/admin/reset-latency"),
     ("GET", "/admin/devices"),
     ("GET", "/admin/stats"),
 ];
@@ -101,7 +114,7 @@ impl Answer {
 }
 
 /// Serves one admin request.
-pub(crate) async fn route(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Answer {
+pub(crate) async fn route(shared: &Arc<Shared>, method: &str, path: &str, body: &[u8]) -> Answer {
     let Some(&(allow, path)) = REQUESTS.iter().find(|(_, p)| *p == path) else {
         return Answer::error(
             404,
@@ -117,6 +130,8 @@ pub(crate) async fn route(shared: &Shared, method: &str, path: &str, body: &[u8]
         "stats" => Answer::ok(json!(shared.stats.snapshot())),
         "scan" | "pair-code" | "push-name" => phone::serve(shared, name, body).await,
         "login-cap" | "min-version" | "sw-js" => policy::serve(shared, name, body),
+        "backlog" => traffic::backlog(shared, body).await,
+        "message" | "traffic" | "lose-acks" | "reset-latency" => traffic::serve(shared, name, body),
         _ => faults::serve(shared, name, body),
     }
 }

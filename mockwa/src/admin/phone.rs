@@ -12,13 +12,17 @@ use crate::state::command::ScanError;
 pub(super) async fn serve(shared: &Shared, name: &str, body: &[u8]) -> Answer {
     match name {
         "scan" => match parse::<ScanBody>(name, body) {
-            Ok(b) => linked(shared.scan(&b.qr, &b.phone, b.push_name.as_deref()).await),
+            Ok(b) => linked(
+                shared
+                    .scan(&b.qr, &b.phone, b.push_name.as_deref(), b.options())
+                    .await,
+            ),
             Err(answer) => answer,
         },
         "pair-code" => match parse::<CodeBody>(name, body) {
             Ok(b) => linked(
                 shared
-                    .enter_code(&b.phone, &b.code, b.push_name.as_deref())
+                    .enter_code(&b.phone, &b.code, b.push_name.as_deref(), b.options())
                     .await,
             ),
             Err(answer) => answer,

@@ -229,6 +229,7 @@ async fn finish(
         qr,
         phone: entry.phone,
         push_name: entry.push_name,
+        options: entry.options,
         reply: entry.reply,
     };
     pairing::start(s, request).await

@@ -1,69 +1,100 @@
-//! The logged-in session: answer what the client asks until it ends.
+//! The logged-in session: answer what the client asks, deliver what its
+//! device is owed, and hold it to its acks, until the connection ends.
 
 use std::time::Instant;
 
-use wacore_binary::Node;
-
+use super::delivery::Drain;
+use super::requests;
 use super::session::{End, Session, Step};
-use crate::state::Shared;
-use crate::state::command::ScanError;
-use crate::state::registry::Presence;
+use crate::state::command::{Close, Ending, ScanError};
+use crate::state::live::Account;
 use crate::wire::nodes::{self, attr};
+use crate::wire::stream_error;
+use crate::wire::traffic;
 
-/// Serves the logged-in device `phone:device` until the connection ends.
+/// Serves the logged-in device `phone:device` until the connection ends;
+/// what it left unacked is redelivered at its next login.
 pub(crate) async fn run(s: &mut Session<'_>, phone: &str, device: u16) -> anyhow::Result<End> {
+    let account: Account = (phone.to_string(), device);
+    let result = serve(s, &account).await;
+    s.shared.requeue(&account, s.id);
+    result
+}
+
+async fn serve(s: &mut Session<'_>, account: &Account) -> anyhow::Result<End> {
+    let mut drain = Drain::Waiting;
     loop {
-        match s.next(None).await? {
+        let muted = s.shared.faults().mute.left(&account.0, Instant::now());
+        // A muted server sends nothing, ack errors included: it wakes when
+        // the mute ends instead.
+        let wake = match muted {
+            Some(left) => Some(Instant::now() + left),
+            None => owed_deadline(s, account),
+        };
+        match s.next(wake.map(tokio::time::Instant::from_std)).await? {
             Step::Node(node) => {
-                if s.shared.faults().mute.left(phone, Instant::now()).is_some() {
+                if muted.is_some() {
                     continue;
                 }
-                for reply in answer(s.shared, phone, device, &node) {
-                    s.io.send(&reply).await?;
+                if attr(&node, "xmlns").as_deref() == Some("passive") && node.tag == "iq" {
+                    s.io.send(&nodes::iq_result(&attr(&node, "id").unwrap_or_default()))
+                        .await?;
+                    drain.start(s, account).await?;
+                } else if let Some(count) = traffic::offline_batch(&node) {
+                    drain.pull(s, account, count).await?;
+                } else {
+                    for reply in requests::answer(s.shared, account, &node) {
+                        s.io.send(&reply).await?;
+                    }
+                }
+            }
+            Step::Outbox => {}
+            Step::Wake => {
+                if muted.is_none()
+                    && let Some(end) = overdue(s, account).await
+                {
+                    return Ok(end);
                 }
             }
             // Scans reach only registration connections: here they find no ref.
             Step::Phone(action) => action.refuse(ScanError::UnknownRef),
-            Step::Wake => {}
             Step::End(end) => return Ok(end),
         }
-    }
-}
-
-/// The server's answers to one stanza of a logged-in client.
-fn answer(shared: &Shared, phone: &str, device: u16, node: &Node) -> Vec<Node> {
-    if let Some(presence) = own_presence(node) {
-        shared.registry().record_presence(phone, device, presence);
-        return Vec::new();
-    }
-    if node.tag != "iq" || !matches!(attr(node, "type").as_deref(), Some("get" | "set")) {
-        return Vec::new();
-    }
-    let id = attr(node, "id").unwrap_or_default();
-    match attr(node, "xmlns").as_deref() {
-        // Gates `Connected`: the result, then "offline queue drained".
-        Some("passive") => vec![nodes::iq_result(&id), nodes::offline_done()],
-        Some("w:sync:app:state") => vec![nodes::app_state_conflicts(&id, node)],
-        Some("md") if node.get_optional_child("remove-companion-device").is_some() => {
-            if shared.registry().remove(phone, device) {
-                tracing::info!(phone, device, "device unlinked itself");
-            }
-            vec![nodes::iq_result(&id)]
+        if muted.is_none() {
+            drain.flush(s, account).await?;
         }
-        _ => vec![nodes::iq_result(&id)],
     }
 }
 
-/// The presence a device announces for itself: `<presence type=…>` with no
-/// `to` (whatsapp-rust `features/presence.rs`; a `to` subscribes to a
-/// contact's presence instead).
-fn own_presence(node: &Node) -> Option<Presence> {
-    if node.tag != "presence" || node.attrs.contains_key("to") {
-        return None;
-    }
-    match attr(node, "type").as_deref() {
-        Some("available") => Some(Presence::Available),
-        Some("unavailable") => Some(Presence::Unavailable),
-        _ => None,
-    }
+/// When the oldest stanza this connection delivered without an ack is
+/// overdue.
+fn owed_deadline(s: &Session<'_>, account: &Account) -> Option<Instant> {
+    let outbox = s.shared.outbox();
+    let (at, _) = outbox.oldest_owed(account, s.id)?;
+    Some(at + s.shared.config.ack_timeout)
+}
+
+/// If an ack is overdue, the server sends `<stream:error><ack/>` naming
+/// the stanza and recycles the stream (`<xmlstreamend/>`, then the close),
+/// as whatsapp-rust `client/node_io.rs` `handle_stream_error` expects.
+async fn overdue(s: &mut Session<'_>, account: &Account) -> Option<End> {
+    let error = {
+        let outbox = s.shared.outbox();
+        let (at, node) = outbox.oldest_owed(account, s.id)?;
+        if at + s.shared.config.ack_timeout > Instant::now() {
+            return None;
+        }
+        traffic::owed_ack(node)
+    };
+    tracing::info!(
+        phone = account.0,
+        device = account.1,
+        "an ack is overdue: recycling the stream"
+    );
+    let ending = Ending {
+        error,
+        on_close: Some(stream_error::stream_end()),
+        close: Close::Now,
+    };
+    s.end_stream(ending).await
 }

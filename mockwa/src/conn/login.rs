@@ -76,7 +76,7 @@ async fn wait_unmuted(s: &mut Session<'_>, phone: &str) -> anyhow::Result<Option
         match s.next(Some(wake)).await? {
             Step::End(end) => return Ok(Some(end)),
             Step::Phone(action) => action.refuse(ScanError::UnknownRef),
-            Step::Node(_) | Step::Wake => {}
+            Step::Node(_) | Step::Wake | Step::Outbox => {}
         }
     }
     Ok(None)

@@ -1,11 +1,13 @@
 //! One client connection: handshake, then either a registration (see
 //! [`register`]) or a login followed by the live session (see [`login`]).
 
+mod delivery;
 mod link_code;
 mod live;
 mod login;
 mod pairing;
 mod register;
+mod requests;
 mod session;
 
 use std::sync::Arc;

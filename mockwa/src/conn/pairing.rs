@@ -62,7 +62,10 @@ pub(crate) async fn start(
         &account,
         &jid,
         &lid,
-        &request.push_name,
+        request
+            .options
+            .business
+            .then_some(request.push_name.as_str()),
     )?;
     s.io.send(&node).await?;
     Ok(Some(Pending {
@@ -93,7 +96,12 @@ pub(crate) async fn finish(s: &mut Session<'_>, p: Pending, reply: &Node) -> any
                 p.jid.device,
                 &s.client_static,
                 &p.request.push_name,
+                p.request.options.business,
             );
+            if !p.request.options.business && !p.request.options.withhold_key_share {
+                s.shared
+                    .share_app_state_key(&(p.request.phone.clone(), p.jid.device));
+            }
             bump(&s.shared.stats.pairings);
             tracing::info!(jid = %p.jid, "paired");
             let _ = p.request.reply.send(Ok(p.jid.to_string()));

@@ -75,6 +75,7 @@ pub(crate) async fn run(s: &mut Session<'_>, version: AppVersion) -> anyhow::Res
                     let _ = p.request.reply.send(Err(ScanError::Timeout));
                 }
             }
+            Step::Outbox => {}
             Step::End(end) => return Ok(end),
         }
     }

@@ -23,6 +23,8 @@ pub(crate) enum Step {
     Node(Node),
     /// The phone did something only a registering connection can serve.
     Phone(PhoneCommand),
+    /// The device's outbox has more to deliver.
+    Outbox,
     /// The deadline the caller gave passed.
     Wake,
     /// The connection is over.
@@ -78,6 +80,7 @@ impl<'a> Session<'a> {
                     }
                     Some(Command::Send(node)) => self.io.send(&node).await?,
                     Some(Command::Phone(action)) => return Ok(Step::Phone(action)),
+                    Some(Command::Outbox) => return Ok(Step::Outbox),
                 },
                 () = sleep_until(closing) => {
                     let last = self.closing.take().and_then(|(_, last)| last);

@@ -3,6 +3,7 @@
 
 mod request;
 mod sw_js;
+pub(crate) mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,22 +17,26 @@ use tokio_websockets::ServerBuilder;
 
 use crate::admin::Answer;
 use crate::state::Shared;
+use crate::wire::stream::Stream;
 use request::{read_head, respond};
+use tls::Tls;
 
 const MAX_BODY: usize = 64 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-/// Accepts connections until the mock shuts down.
-pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+/// Accepts connections until the mock shuts down; with `tls`, a client may
+/// speak TLS on the same port.
+pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<Arc<Tls>>) {
     let mut shutdown = shared.shutdown.clone();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let shared = Arc::clone(&shared);
+                    let tls = tls.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = handle(shared, stream).await {
+                        if let Err(e) = handle(shared, tls.as_deref(), stream).await {
                             tracing::debug!("request failed: {e:#}");
                         }
                     });
@@ -47,8 +52,11 @@ pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn handle(shared: Arc<Shared>, stream: TcpStream) -> anyhow::Result<()> {
+async fn handle(shared: Arc<Shared>, tls: Option<&Tls>, stream: TcpStream) -> anyhow::Result<()> {
     let _ = stream.set_nodelay(true);
+    let stream = tokio::time::timeout(READ_TIMEOUT, tls::accept(tls, stream))
+        .await
+        .context("TLS handshake timed out")??;
     let mut reader = BufReader::new(stream);
     let head = tokio::time::timeout(READ_TIMEOUT, read_head(&mut reader))
         .await
@@ -95,7 +103,7 @@ async fn handle(shared: Arc<Shared>, stream: TcpStream) -> anyhow::Result<()> {
 /// Serves a WebSocket upgrade: a client, unless connections are refused.
 async fn upgrade(
     shared: Arc<Shared>,
-    mut reader: BufReader<TcpStream>,
+    mut reader: BufReader<Stream>,
     key: &str,
 ) -> anyhow::Result<()> {
     shared.stats.connect_attempt();

@@ -1,9 +1,9 @@
 //! Reading an HTTP request head and writing a response, on the raw socket
 //! the listener accepted.
 
+use crate::wire::stream::Stream;
 use anyhow::{Context, bail};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -16,7 +16,7 @@ pub(super) struct Head {
 }
 
 /// Reads and parses the request head.
-pub(super) async fn read_head(reader: &mut BufReader<TcpStream>) -> anyhow::Result<Head> {
+pub(super) async fn read_head(reader: &mut BufReader<Stream>) -> anyhow::Result<Head> {
     let mut raw = Vec::new();
     loop {
         let before = raw.len();
@@ -58,7 +58,7 @@ pub(super) async fn read_head(reader: &mut BufReader<TcpStream>) -> anyhow::Resu
 /// Writes a whole response and ends the connection.
 /// `allow` names the method to use instead, on a 405.
 pub(super) async fn respond(
-    reader: &mut BufReader<TcpStream>,
+    reader: &mut BufReader<Stream>,
     status: u16,
     content_type: &str,
     body: &[u8],

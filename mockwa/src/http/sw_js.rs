@@ -1,8 +1,8 @@
 //! `GET /sw.js`: the WhatsApp Web service worker, which clients read the
 //! current version from, or the fault an operator put on it.
 
+use crate::wire::stream::Stream;
 use tokio::io::{AsyncReadExt, BufReader};
-use tokio::net::TcpStream;
 
 use super::request::respond;
 use crate::state::Shared;
@@ -13,10 +13,7 @@ use crate::state::sw_js::SwFault;
 const CHALLENGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>WhatsApp</title></head>\n<body><noscript>Please enable JavaScript and cookies to continue.</noscript>\n<script>/* verifying your browser */</script></body></html>\n";
 
 /// Serves one fetch of `/sw.js`.
-pub(super) async fn serve(
-    shared: &Shared,
-    reader: &mut BufReader<TcpStream>,
-) -> anyhow::Result<()> {
+pub(super) async fn serve(shared: &Shared, reader: &mut BufReader<Stream>) -> anyhow::Result<()> {
     bump(&shared.stats.sw_js_fetches);
     let sw_js = shared.sw_js();
     match sw_js.fault {
@@ -48,7 +45,7 @@ fn script(revision: u32) -> String {
 
 /// Holds the request unanswered until the client gives up or the mock
 /// stops.
-async fn hang(shared: &Shared, reader: &mut BufReader<TcpStream>) {
+async fn hang(shared: &Shared, reader: &mut BufReader<Stream>) {
     let mut shutdown = shared.shutdown.clone();
     let mut sink = [0u8; 1024];
     loop {

@@ -1,7 +1,11 @@
 //! The simulated phone: what the primary device signs when it scans a QR
 //! code, and the check of the companion's counter-signature.
 
+pub(crate) mod app_state;
+pub(crate) mod content;
 pub(crate) mod pair_code;
+pub(crate) mod peers;
+pub(crate) mod signal;
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
@@ -64,14 +68,17 @@ pub(crate) struct SentPairing {
     identity_key: [u8; 32],
 }
 
-/// Builds the `<pair-success>` for `phone:device` scanning `qr`.
+/// Builds the `<pair-success>` for `phone:device` scanning `qr`; a
+/// business account's carries `<biz name>` (whatsmeow `pair.go` reads it
+/// as the business name, which whatsapp-rust `pair.rs` takes as the push
+/// name), a personal account's none.
 pub(crate) fn pair_success(
     id: &str,
     qr: &QrCode,
     account: &KeyPair,
     jid: &Jid,
     lid: &Jid,
-    push_name: &str,
+    business_name: Option<&str>,
 ) -> anyhow::Result<(Node, SentPairing)> {
     let details = wa::ADVDeviceIdentity {
         raw_id: Some(u32::from(jid.device)),
@@ -99,24 +106,25 @@ pub(crate) fn pair_success(
         account_type: Some(ADVEncryptionType::E2EE),
     }
     .encode_to_vec();
+    let mut children = vec![
+        NodeBuilder::new("device-identity").bytes(container).build(),
+        NodeBuilder::new("device")
+            .attr("jid", jid.clone())
+            .attr("lid", lid.clone())
+            .build(),
+        NodeBuilder::new("platform").attr("name", "android").build(),
+    ];
+    if let Some(name) = business_name {
+        children.push(
+            NodeBuilder::new("biz")
+                .attr("name", name.to_string())
+                .build(),
+        );
+    }
     let node = crate::wire::nodes::iq_set(
         id,
         "md",
-        vec![
-            NodeBuilder::new("pair-success")
-                .children([
-                    NodeBuilder::new("device-identity").bytes(container).build(),
-                    NodeBuilder::new("device")
-                        .attr("jid", jid.clone())
-                        .attr("lid", lid.clone())
-                        .build(),
-                    NodeBuilder::new("platform").attr("name", "android").build(),
-                    NodeBuilder::new("biz")
-                        .attr("name", push_name.to_string())
-                        .build(),
-                ])
-                .build(),
-        ],
+        vec![NodeBuilder::new("pair-success").children(children).build()],
     );
     let sent = SentPairing {
         details,

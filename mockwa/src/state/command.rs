@@ -35,6 +35,22 @@ pub enum ScanError {
     CodeExpired,
 }
 
+/// What kind of account a phone links a device for, and what the phone
+/// does after it linked one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// A business account: the pairing carries `<biz name>` (whatsmeow
+    /// `pair.go`), the device takes its push name from it, and the phone
+    /// shares no app-state key (the mock answers every app-state sync 409).
+    /// A personal account (the default) gets no `<biz>`: its phone shares
+    /// the app-state sync key after linking and the critical app state
+    /// carries the push name.
+    pub business: bool,
+    /// For a personal account: the phone does not share its app-state key
+    /// (it was locked right after the scan), so the device never gets it.
+    pub withhold_key_share: bool,
+}
+
 /// What a connection task is told to do from outside.
 pub(crate) enum Command {
     /// Cut the socket without a close frame.
@@ -43,6 +59,8 @@ pub(crate) enum Command {
     StreamError(Ending),
     /// Send this stanza.
     Send(Node),
+    /// The device's outbox has stanzas to deliver.
+    Outbox,
     /// Something the phone did that only a registering connection can serve.
     Phone(PhoneCommand),
 }
@@ -77,6 +95,7 @@ pub(crate) struct CodeEntry {
     pub code: String,
     pub phone: String,
     pub push_name: String,
+    pub options: ScanOptions,
     pub reply: Reply,
 }
 
@@ -85,6 +104,7 @@ pub(crate) struct ScanRequest {
     pub qr: QrCode,
     pub phone: String,
     pub push_name: String,
+    pub options: ScanOptions,
     pub reply: Reply,
 }
 

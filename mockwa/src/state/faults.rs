@@ -86,6 +86,8 @@ pub(crate) struct Faults {
     pub mute: Timed,
     /// Logins are answered `<failure reason="402">`.
     pub ban: Timed,
+    /// Acks and receipts from the devices are dropped.
+    pub lose_acks: Timed,
     /// Logins are answered with the refusal's `<failure>`.
     pub fail: Timed<Refusal>,
     /// Requests for pair codes are refused as throttled.
@@ -107,6 +109,7 @@ impl Faults {
             refuse_until: None,
             mute: Timed::default(),
             ban: Timed::default(),
+            lose_acks: Timed::default(),
             fail: Timed::default(),
             throttle_codes: Timed::default(),
             outdated: false,

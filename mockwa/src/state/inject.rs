@@ -77,12 +77,27 @@ impl Shared {
         })
     }
 
+    /// Drops the acks and receipts the devices of `phone` send for
+    /// `duration` (zero ends it), as if they were lost on the way: what
+    /// they were sent stays owed.
+    pub fn lose_acks(&self, phone: Option<&str>, duration: Duration) {
+        self.faults()
+            .lose_acks
+            .set(phone, duration, Instant::now(), ());
+    }
+
     /// Marks `accounts` removed; returns those that were linked.
     fn remove_devices(&self, accounts: Vec<Account>) -> HashSet<Account> {
-        let mut registry = self.registry();
-        accounts
-            .into_iter()
-            .filter(|(phone, device)| registry.remove(phone, *device))
-            .collect()
+        let removed: HashSet<Account> = {
+            let mut registry = self.registry();
+            accounts
+                .into_iter()
+                .filter(|(phone, device)| registry.remove(phone, *device))
+                .collect()
+        };
+        for account in &removed {
+            self.forget_device(account);
+        }
+        removed
     }
 }

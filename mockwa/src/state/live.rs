@@ -30,6 +30,9 @@ pub(crate) struct Live {
     refs: HashMap<String, (u64, Instant)>,
     /// Phone number -> the connection waiting for its pair code.
     codes: HashMap<String, u64>,
+    /// The logged-in connections of each device, so that traffic for one
+    /// device reaches it without a walk over every connection.
+    by_account: HashMap<Account, Vec<u64>>,
 }
 
 impl Live {
@@ -51,7 +54,18 @@ impl Live {
     pub fn close(&mut self, id: u64) -> bool {
         self.refs.retain(|_, (conn, _)| *conn != id);
         self.codes.retain(|_, conn| *conn != id);
-        self.conns.remove(&id).is_some()
+        let Some(conn) = self.conns.remove(&id) else {
+            return false;
+        };
+        if let Some(account) = conn.account
+            && let Some(ids) = self.by_account.get_mut(&account)
+        {
+            ids.retain(|&other| other != id);
+            if ids.is_empty() {
+                self.by_account.remove(&account);
+            }
+        }
+        true
     }
 
     /// Notes the version connection `id` announced at its handshake.
@@ -66,12 +80,9 @@ impl Live {
     pub fn logged_in(&mut self, id: u64, account: Account) -> u32 {
         if let Some(conn) = self.conns.get_mut(&id) {
             conn.account = Some(account.clone());
+            self.by_account.entry(account.clone()).or_default().push(id);
         }
-        let same = self
-            .conns
-            .values()
-            .filter(|c| c.account.as_ref() == Some(&account))
-            .count();
+        let same = self.by_account.get(&account).map_or(0, Vec::len);
         u32::try_from(same).unwrap_or(u32::MAX)
     }
 
@@ -130,6 +141,18 @@ impl Live {
         self.conns
             .values()
             .filter(|c| c.account.as_ref().is_some_and(&pick))
+            .filter(|c| c.tx.send(command()).is_ok())
+            .count()
+    }
+
+    /// Sends `command` to the logged-in connections of `account`; returns
+    /// how many got it.
+    pub fn signal_account(&self, account: &Account, command: impl Fn() -> Command) -> usize {
+        self.by_account
+            .get(account)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.conns.get(id))
             .filter(|c| c.tx.send(command()).is_ok())
             .count()
     }

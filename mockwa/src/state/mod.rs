@@ -6,13 +6,19 @@ mod account;
 pub(crate) mod admission;
 pub(crate) mod command;
 pub(crate) mod faults;
+pub(crate) mod generator;
 mod inject;
+pub(crate) mod latency;
 pub(crate) mod live;
 mod login_cap;
+pub(crate) mod messages;
+mod outbox;
 mod pairing;
+mod prekeys;
 pub(crate) mod registry;
 pub(crate) mod stats;
 pub(crate) mod sw_js;
+pub(crate) mod traffic;
 
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, MutexGuard};
@@ -20,10 +26,13 @@ use std::sync::{Mutex, MutexGuard};
 use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
+use crate::phone::peers::Peers;
 use crate::wire::keys::ServerKeys;
 use command::Command;
 use faults::Faults;
 use live::Live;
+use outbox::Outboxes;
+use prekeys::Keys;
 use registry::{DeviceInfo, Registry};
 use stats::Stats;
 
@@ -37,6 +46,10 @@ pub(crate) struct Shared {
     registry: Mutex<Registry>,
     faults: Mutex<Faults>,
     live: Mutex<Live>,
+    prekeys: Mutex<Keys>,
+    outbox: Mutex<Outboxes>,
+    peers: Mutex<Peers>,
+    traffic: Mutex<generator::Traffic>,
 }
 
 /// Locks `mutex`, even if a panicking holder poisoned it: every critical
@@ -61,6 +74,10 @@ impl Shared {
             shutdown,
             registry: Mutex::new(registry),
             live: Mutex::new(Live::default()),
+            prekeys: Mutex::new(Keys::default()),
+            outbox: Mutex::new(Outboxes::default()),
+            peers: Mutex::new(Peers::default()),
+            traffic: Mutex::new(generator::Traffic::default()),
         }
     }
 
@@ -77,6 +94,22 @@ impl Shared {
     /// The open connections.
     pub fn live(&self) -> MutexGuard<'_, Live> {
         lock(&self.live)
+    }
+
+    /// The devices' uploaded prekeys.
+    pub fn prekeys(&self) -> MutexGuard<'_, Keys> {
+        lock(&self.prekeys)
+    }
+
+    /// What the devices are owed.
+    pub fn outbox(&self) -> MutexGuard<'_, Outboxes> {
+        lock(&self.outbox)
+    }
+
+    /// The phones and contacts that write to the devices. Lock order:
+    /// registry, peers, keys, outbox, live.
+    pub fn peers(&self) -> MutexGuard<'_, Peers> {
+        lock(&self.peers)
     }
 
     /// Registers a new connection; it receives commands on the returned end.
@@ -98,7 +131,14 @@ impl Shared {
         let online = self.live().online();
         let mut devices = self.registry().devices(None);
         for d in &mut devices {
-            d.connected = online.contains(&(d.phone.clone(), d.device));
+            d.prekeys = self.prekey_count(&(d.phone.clone(), d.device));
+        }
+        let outbox = self.outbox();
+        for d in &mut devices {
+            let account = (d.phone.clone(), d.device);
+            d.connected = online.contains(&account);
+            let tally = outbox.tally(&account);
+            (d.delivered, d.acked, d.unacked) = (tally.delivered, tally.acked, tally.unacked);
         }
         devices
     }

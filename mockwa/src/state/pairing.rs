@@ -7,7 +7,7 @@ use std::time::Instant;
 use tokio::sync::oneshot;
 
 use super::Shared;
-use super::command::{CodeEntry, Command, PhoneCommand, ScanError, ScanRequest};
+use super::command::{CodeEntry, Command, PhoneCommand, ScanError, ScanOptions, ScanRequest};
 use crate::phone::QrCode;
 
 impl Shared {
@@ -18,6 +18,7 @@ impl Shared {
         qr: &str,
         phone: &str,
         push_name: Option<&str>,
+        options: ScanOptions,
     ) -> Result<String, ScanError> {
         let qr = QrCode::parse(qr).map_err(|e| ScanError::Malformed(format!("{e:#}")))?;
         check_phone(phone)?;
@@ -27,6 +28,7 @@ impl Shared {
             qr,
             phone: phone.to_string(),
             push_name: push_name_or_default(push_name, phone),
+            options,
             reply,
         };
         let command = Command::Phone(PhoneCommand::Scan(request));
@@ -47,6 +49,7 @@ impl Shared {
         phone: &str,
         code: &str,
         push_name: Option<&str>,
+        options: ScanOptions,
     ) -> Result<String, ScanError> {
         let code = canonical_code(code)?;
         check_phone(phone)?;
@@ -55,6 +58,7 @@ impl Shared {
             code,
             phone: phone.to_string(),
             push_name: push_name_or_default(push_name, phone),
+            options,
             reply,
         };
         let command = Command::Phone(PhoneCommand::EnterCode(entry));

@@ -1,7 +1,7 @@
 //! The accounts the mock knows: phone number -> account key, LID and linked
 //! devices. Kept in memory, and in a JSON file when one is configured.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -35,6 +35,23 @@ pub struct DeviceInfo {
     /// The most logged-in sockets this device had at once; a well-behaved
     /// client never has more than one.
     pub max_concurrent: u32,
+    /// Stanzas written to its sockets since the mock started, redeliveries
+    /// included.
+    #[serde(default)]
+    pub delivered: u64,
+    /// Stanzas it acked since the mock started.
+    #[serde(default)]
+    pub acked: u64,
+    /// Stanzas it owes an ack for: queued, delivered and not acked, or
+    /// waiting for its prekeys.
+    #[serde(default)]
+    pub unacked: u64,
+    /// One-time prekeys the server holds for it.
+    #[serde(default)]
+    pub prekeys: usize,
+    /// Whether its account is a business account (`<biz>` at pairing).
+    #[serde(default)]
+    pub business: bool,
 }
 
 /// A presence a device announces with `<presence type=…>`.
@@ -62,6 +79,21 @@ struct Account {
     lid: u64,
     next_device: u16,
     devices: BTreeMap<u16, Device>,
+    /// A personal account (no `<biz>` at pairing); older files hold
+    /// business accounts only.
+    #[serde(default)]
+    personal: bool,
+    /// The app-state sync key the phone shares (hex id, hex key), made at
+    /// its first personal pairing.
+    #[serde(default)]
+    sync_key: Option<(String, String)>,
+}
+
+/// The app state of a personal account, as its phone holds it.
+pub(crate) struct AppState {
+    pub key_id: Vec<u8>,
+    pub key: Vec<u8>,
+    pub push_name: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,6 +122,9 @@ struct File {
 pub(crate) struct Registry {
     file: File,
     path: Option<PathBuf>,
+    /// Account keys already decoded: deriving a public key is a scalar
+    /// multiplication, too dear for every message.
+    keys: HashMap<String, KeyPair>,
 }
 
 impl Registry {
@@ -107,6 +142,7 @@ impl Registry {
         Ok(Self {
             file,
             path: path.map(Path::to_path_buf),
+            keys: HashMap::new(),
         })
     }
 
@@ -123,6 +159,8 @@ impl Registry {
                     lid: lid_for(phone),
                     next_device: 1,
                     devices: BTreeMap::new(),
+                    personal: false,
+                    sync_key: None,
                 }
             });
         let bytes = hex_decode(&account.account_key).context("corrupt account key")?;
@@ -139,9 +177,52 @@ impl Registry {
         device
     }
 
-    /// Links a device whose pairing the client confirmed.
-    pub fn link(&mut self, phone: &str, device: u16, noise_key: &[u8], push_name: &str) {
+    /// The account key of `phone`, if the account exists.
+    pub fn account_key(&mut self, phone: &str) -> Option<KeyPair> {
+        if let Some(key) = self.keys.get(phone) {
+            return Some(key.clone());
+        }
+        let account = self.file.accounts.get(phone)?;
+        let bytes = hex_decode(&account.account_key)?;
+        let private = PrivateKey::deserialize(&bytes).ok()?;
+        let key = KeyPair::try_from(private).ok()?;
+        self.keys.insert(phone.to_string(), key.clone());
+        Some(key)
+    }
+
+    /// The app state of `phone` if it is a personal account.
+    pub fn app_state(&self, phone: &str) -> Option<AppState> {
+        let account = self.file.accounts.get(phone).filter(|a| a.personal)?;
+        let (key_id, key) = account.sync_key.as_ref()?;
+        Some(AppState {
+            key_id: hex_decode(key_id)?,
+            key: hex_decode(key)?,
+            push_name: account
+                .devices
+                .values()
+                .next_back()
+                .map(|d| d.push_name.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Links a device whose pairing the client confirmed, for a business
+    /// account or a personal one.
+    pub fn link(
+        &mut self,
+        phone: &str,
+        device: u16,
+        noise_key: &[u8],
+        push_name: &str,
+        business: bool,
+    ) {
         let account = self.file.accounts.entry(phone.to_string()).or_default();
+        account.personal = !business;
+        if !business && account.sync_key.is_none() {
+            let key_id: [u8; 6] = rand::random();
+            let key: [u8; 32] = rand::random();
+            account.sync_key = Some((hex_encode(&key_id), hex_encode(&key)));
+        }
         account.devices.insert(
             device,
             Device {
@@ -225,6 +306,27 @@ impl Registry {
         removed
     }
 
+    /// The devices of `phone` still linked.
+    pub fn linked(&self, phone: &str) -> Vec<u16> {
+        self.file.accounts.get(phone).map_or_else(Vec::new, |a| {
+            a.devices
+                .iter()
+                .filter(|(_, d)| !d.removed)
+                .map(|(&n, _)| n)
+                .collect()
+        })
+    }
+
+    /// The phones with at least one device still linked.
+    pub fn phones(&self) -> Vec<String> {
+        self.file
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.devices.values().any(|d| !d.removed))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
     /// Every linked device of `phone` (every phone if `None`), removed or not.
     pub fn devices(&self, phone: Option<&str>) -> Vec<DeviceInfo> {
         self.file
@@ -243,6 +345,11 @@ impl Registry {
                     times_available: d.times_available,
                     last_login_at: d.last_login_at,
                     max_concurrent: d.max_concurrent,
+                    delivered: 0,
+                    acked: 0,
+                    unacked: 0,
+                    prekeys: 0,
+                    business: !account.personal,
                 })
             })
             .collect()
@@ -281,7 +388,7 @@ mod tests {
         let mut registry = Registry::open(Some(&path)).expect("open");
         let (key, lid) = registry.account("15550001111").expect("account");
         let device = registry.next_device("15550001111");
-        registry.link("15550001111", device, &[7; 32], "Alice");
+        registry.link("15550001111", device, &[7; 32], "Alice", true);
 
         let mut again = Registry::open(Some(&path)).expect("reopen");
         let (key2, lid2) = again.account("15550001111").expect("account");

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::latency::{AckLatency, Histogram};
 use crate::wire::handshake::Pattern;
 
 /// A copy of the counters, as `GET /admin/stats` reports them.
@@ -38,6 +39,20 @@ pub struct StatsSnapshot {
     pub sw_js_fetches: u64,
     /// The most WebSocket upgrades asked for within one wall-clock second.
     pub peak_connects_per_second: u64,
+    /// Stanzas written to devices (messages, receipts, notifications),
+    /// redeliveries included.
+    #[serde(default)]
+    pub delivered: u64,
+    /// Stanzas the devices acked.
+    #[serde(default)]
+    pub acked: u64,
+    /// Acks and receipts dropped by `lose-acks`.
+    #[serde(default)]
+    pub lost_acks: u64,
+    /// Time from writing a stanza to its ack, over the stanzas acked since
+    /// the last [`crate::MockWa::reset_latency`].
+    #[serde(default)]
+    pub ack_latency: AckLatency,
 }
 
 /// Live counters.
@@ -56,8 +71,17 @@ pub(crate) struct Stats {
     pub login_failures: AtomicU64,
     pub rate_limited: AtomicU64,
     pub sw_js_fetches: AtomicU64,
+    pub delivered: AtomicU64,
+    pub acked: AtomicU64,
+    pub lost_acks: AtomicU64,
+    latency: Mutex<Histogram>,
     /// (second, upgrades in it, peak over all seconds)
     rate: Mutex<(u64, u64, u64)>,
+}
+
+/// Adds `n` to a counter.
+pub(crate) fn add(counter: &AtomicU64, n: usize) {
+    counter.fetch_add(n as u64, Ordering::Relaxed);
 }
 
 /// Adds one to a counter.
@@ -82,6 +106,23 @@ impl Stats {
     /// Starts a new measurement of the peak connects per second.
     pub fn reset_peak(&self) {
         *self.rate.lock().unwrap_or_else(|e| e.into_inner()) = (0, 0, 0);
+    }
+
+    /// Counts acks that took `waited` each.
+    pub fn acked(&self, waited: &[std::time::Duration]) {
+        if waited.is_empty() {
+            return;
+        }
+        self.acked.fetch_add(waited.len() as u64, Ordering::Relaxed);
+        let mut latency = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        for w in waited {
+            latency.record(*w);
+        }
+    }
+
+    /// Starts a new measurement of the ack latency.
+    pub fn reset_latency(&self) {
+        *self.latency.lock().unwrap_or_else(|e| e.into_inner()) = Histogram::default();
     }
 
     /// Counts a completed handshake.
@@ -111,6 +152,14 @@ impl Stats {
             rate_limited: get(&self.rate_limited),
             sw_js_fetches: get(&self.sw_js_fetches),
             peak_connects_per_second: self.rate.lock().unwrap_or_else(|e| e.into_inner()).2,
+            delivered: get(&self.delivered),
+            acked: get(&self.acked),
+            lost_acks: get(&self.lost_acks),
+            ack_latency: self
+                .latency
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .snapshot(),
         }
     }
 }

@@ -6,5 +6,8 @@ pub(crate) mod failure;
 pub(crate) mod handshake;
 pub(crate) mod keys;
 pub(crate) mod nodes;
+pub(crate) mod prekeys;
+pub(crate) mod stream;
 pub(crate) mod stream_error;
+pub(crate) mod traffic;
 pub(crate) mod transport;

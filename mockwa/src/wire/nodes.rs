@@ -82,15 +82,6 @@ pub(crate) fn success(lid: &Jid) -> Node {
         .build()
 }
 
-/// `<ib><offline count="0"/></ib>`: the offline queue is empty, which lets
-/// the client announce itself connected.
-pub(crate) fn offline_done() -> Node {
-    NodeBuilder::new("ib")
-        .attr("from", SERVER)
-        .children([NodeBuilder::new("offline").attr("count", "0").build()])
-        .build()
-}
-
 /// The answer to an app-state sync: every collection asked for answers 409,
 /// which the client counts as "nothing to sync".
 pub(crate) fn app_state_conflicts(id: &str, request: &Node) -> Node {
@@ -99,13 +90,7 @@ pub(crate) fn app_state_conflicts(id: &str, request: &Node) -> Node {
         .map(|sync| {
             sync.get_children_by_tag("collection")
                 .filter_map(|c| attr(c, "name"))
-                .map(|name| {
-                    NodeBuilder::new("collection")
-                        .attr("name", name)
-                        .attr("type", "error")
-                        .children([NodeBuilder::new("error").attr("code", "409").build()])
-                        .build()
-                })
+                .map(|name| collection_conflict(&name))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
@@ -113,6 +98,15 @@ pub(crate) fn app_state_conflicts(id: &str, request: &Node) -> Node {
         id,
         vec![NodeBuilder::new("sync").children(collections).build()],
     )
+}
+
+/// `<collection name type="error"><error code="409"/></collection>`.
+pub(crate) fn collection_conflict(name: &str) -> Node {
+    NodeBuilder::new("collection")
+        .attr("name", name.to_string())
+        .attr("type", "error")
+        .children([NodeBuilder::new("error").attr("code", "409").build()])
+        .build()
 }
 
 /// `<notification type="account_sync" pushname=…>`: the account's push

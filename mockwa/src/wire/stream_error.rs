@@ -85,7 +85,7 @@ impl StreamError {
                 .children([NodeBuilder::new("ack")
                     .attr("class", "message")
                     .attr("type", "text")
-                    .attr("id", message_id())
+                    .attr("id", super::traffic::message_id())
                     .build()])
                 .build(),
             Self::XmlNotWellFormed => NodeBuilder::new("stream:error")
@@ -122,16 +122,9 @@ fn conflict(kind: &'static str) -> Node {
     NodeBuilder::new("conflict").attr("type", kind).build()
 }
 
-fn stream_end() -> Node {
+/// `<xmlstreamend/>`: the server ends the stream.
+pub(crate) fn stream_end() -> Node {
     NodeBuilder::new("xmlstreamend").build()
-}
-
-/// A message id as WhatsApp writes them: 20 upper-case hex digits.
-fn message_id() -> String {
-    let mut bytes = [0u8; 10];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-        .expect("the system random source works");
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 #[cfg(test)]

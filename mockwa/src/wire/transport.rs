@@ -6,15 +6,16 @@ use anyhow::{Context, bail};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::BufReader;
-use tokio::net::TcpStream;
 use tokio_websockets::{Message, WebSocketStream};
 use wacore::framing::{FrameDecoder, encode_frame};
 use wacore::handshake::NoiseCipher;
 use wacore_binary::consts::WA_CONN_HEADER;
 use wacore_binary::{Node, marshal};
 
+use super::stream::Stream;
+
 /// The upgraded socket of one client.
-pub(crate) type Ws = WebSocketStream<BufReader<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<BufReader<Stream>>;
 
 /// Frames in both directions over one WebSocket, before encryption.
 pub(crate) struct FrameIo {
@@ -82,7 +83,7 @@ impl FrameIo {
     /// Cuts the connection as a network fault would: no close frame, and a
     /// reset rather than an orderly shutdown.
     pub fn abort(self) {
-        let _ = self.ws.get_ref().get_ref().set_zero_linger();
+        let _ = self.ws.get_ref().get_ref().tcp().set_zero_linger();
     }
 }
 

@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mockwa::MockWa;
+use mockwa::{MockWa, ScanOptions};
 use whatsapp_rust::async_channel;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::store::SqliteStore;
-use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::transport::{Connector, TokioWebSocketTransportFactory};
 use whatsapp_rust::wacore::types::events::{ChannelEventHandler, Event};
 
 /// The version test clients announce, as waconnd's test builds pin it.
@@ -30,12 +30,30 @@ impl TestClient {
     /// Starts a client that announces `version` (a release build fetches
     /// it; tests pin it).
     pub async fn start_with_version(url: &str, db: &Path, version: (u32, u32, u32)) -> Self {
+        let transport = TokioWebSocketTransportFactory::new().with_url(url);
+        Self::start_on(transport, db, version).await
+    }
+
+    /// Starts a client over `wss://` `url` trusting the certificate `pem`.
+    pub async fn start_over_tls(url: &str, db: &Path, pem: &str) -> Self {
+        let connector = Connector::Rustls(tokio_rustls::TlsConnector::from(trusting(pem)));
+        let transport = TokioWebSocketTransportFactory::new()
+            .with_url(url)
+            .with_connector(connector);
+        Self::start_on(transport, db, PINNED).await
+    }
+
+    async fn start_on(
+        transport: TokioWebSocketTransportFactory,
+        db: &Path,
+        version: (u32, u32, u32),
+    ) -> Self {
         let store = SqliteStore::new(db.to_str().expect("utf-8 path"))
             .await
             .expect("open store");
         let bot = Bot::builder()
             .with_backend(store)
-            .with_transport_factory(TokioWebSocketTransportFactory::new().with_url(url))
+            .with_transport_factory(transport)
             .with_version(version)
             .skip_history_sync()
             .build()
@@ -134,13 +152,77 @@ impl TestClient {
     }
 }
 
-/// A fresh client paired through `mock` as `phone`; returns once it is
+/// A client TLS configuration that trusts the certificate `pem` alone.
+pub fn trusting(pem: &str) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        roots.add(cert.expect("a PEM certificate")).expect("a CA");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// A fresh client paired through `mock` as `phone`, a business account
+/// (the fast first login: no key share to wait for); returns once it is
 /// `Connected`.
 pub async fn paired(mock: &MockWa, dir: &Path, phone: &str) -> TestClient {
+    let business = ScanOptions {
+        business: true,
+        ..ScanOptions::default()
+    };
+    paired_as(mock, dir, phone, business).await
+}
+
+/// A fresh client paired through `mock` as `phone` with `options`; returns
+/// once it is `Connected`.
+pub async fn paired_as(mock: &MockWa, dir: &Path, phone: &str, options: ScanOptions) -> TestClient {
     let client = TestClient::start(&mock.url(), &dir.join(format!("{phone}.db"))).await;
     let qr = client.qr().await;
-    let jid = mock.scan(&qr, phone, Some("Tester")).await.expect("scan");
+    let jid = mock
+        .scan_with(&qr, phone, Some("Tester"), options)
+        .await
+        .expect("scan");
     assert!(jid.starts_with(&format!("{phone}:")), "jid {jid}");
     client.connected(crate::CONNECT).await;
     client
+}
+
+/// The text of `message`, a plain one or the phone's device-sent copy.
+pub fn text_of(message: &whatsapp_rust::waproto::whatsapp::Message) -> Option<String> {
+    message.conversation.clone().or_else(|| {
+        message
+            .device_sent_message
+            .as_option()
+            .and_then(|dsm| dsm.message.as_option())
+            .and_then(|m| m.conversation.clone())
+    })
+}
+
+/// Waits for a message with `text` and returns what the client knows of
+/// its origin.
+pub async fn received(
+    client: &TestClient,
+    text: &str,
+) -> Arc<whatsapp_rust::types::message::MessageInfo> {
+    client
+        .wait(
+            &format!("the message {text:?}"),
+            crate::CONNECT,
+            |e| match e {
+                Event::Messages(batch) => batch
+                    .messages
+                    .iter()
+                    .find(|m| text_of(&m.message).as_deref() == Some(text))
+                    .map(|m| Arc::clone(&m.info)),
+                _ => None,
+            },
+        )
+        .await
 }

@@ -6,9 +6,13 @@ mod http;
 mod lifecycle;
 mod logins;
 mod many;
+mod offline;
+mod personal;
 mod phone;
 mod postgres;
 mod stream_errors;
+mod tls;
+mod traffic;
 
 use std::time::Duration;
 

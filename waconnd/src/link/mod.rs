@@ -6,6 +6,9 @@
 mod events;
 mod factory;
 mod runtime;
+mod trust;
+
+pub use trust::trusting;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +19,7 @@ use tracing::Instrument;
 use whatsapp_rust::Client;
 use whatsapp_rust::RawNodeLease;
 use whatsapp_rust::bot::{Bot, BotHandle};
-use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::transport::{Connector, TokioWebSocketTransportFactory};
 
 use crate::limiter::ConnectLimiter;
 use crate::session::signal::Signal;
@@ -33,6 +36,8 @@ pub struct LinkSettings {
     pub limiter: Arc<ConnectLimiter>,
     /// Server URL override (test builds).
     pub url: Option<String>,
+    /// The TLS the socket trusts instead of the system's (test builds).
+    pub trust: Option<Arc<rustls::ClientConfig>>,
     /// Clients being built for their turn, at most [`BUILDS_AT_ONCE`], so
     /// that ten thousand sessions restored at once build a few at a time
     /// rather than all queueing on the runtime and the store threads.
@@ -91,6 +96,10 @@ pub async fn build(
     let mut transport = TokioWebSocketTransportFactory::new();
     if let Some(url) = &settings.url {
         transport = transport.with_url(url);
+    }
+    if let Some(trust) = &settings.trust {
+        let tls = tokio_rustls::TlsConnector::from(Arc::clone(trust));
+        transport = transport.with_connector(Connector::Rustls(tls));
     }
     let factory = factory::LimitedFactory::new(
         transport,

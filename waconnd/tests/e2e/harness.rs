@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use mockwa::{Config, MockWa};
+use mockwa::{Config, MockWa, ScanOptions};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -284,7 +284,8 @@ impl Env {
     }
 
     /// Pairs `number`, typed as `words` (`wactl pair WORDS --qr text`); the
-    /// phone's account is called `push_name`. Returns the QR payload the
+    /// phone's account is a business account called `push_name` (its
+    /// first login waits for no app-state key). Returns the QR payload the
     /// phone scanned and the device's JID.
     pub async fn pair_as(&self, words: &[&str], number: &str, push_name: &str) -> (String, String) {
         let mut child = Command::new(bin("wactl"))
@@ -304,9 +305,13 @@ impl Env {
             .expect("read")
             .expect("wactl pair printed a code");
         assert_eq!(code.split(',').count(), 5, "a QR payload: {code}");
+        let business = ScanOptions {
+            business: true,
+            ..ScanOptions::default()
+        };
         let jid = self
             .mock
-            .scan(&code, number, Some(push_name))
+            .scan_with(&code, number, Some(push_name), business)
             .await
             .expect("scan");
         let status = tokio::time::timeout(CONNECT, child.wait())

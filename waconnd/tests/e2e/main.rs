@@ -21,5 +21,6 @@ mod socket;
 mod storage;
 mod storms;
 mod terminal;
+mod tls;
 mod upgrade;
 mod version;
