@@ -26,6 +26,8 @@ pub struct Place {
     pub log: PathBuf,
     /// mockwa's URL.
     pub url: String,
+    /// The certificate to trust for a `wss://` URL.
+    pub ca: Option<PathBuf>,
 }
 
 impl Daemon {
@@ -36,7 +38,11 @@ impl Daemon {
             .append(true)
             .open(&place.log)?;
         let started = Instant::now();
-        let child = Command::new(&place.binary)
+        let mut command = Command::new(&place.binary);
+        if let Some(ca) = &place.ca {
+            command.arg("--wa-ca").arg(ca);
+        }
+        let child = command
             .arg("--data-dir")
             .arg(&place.data)
             .arg("--socket")

@@ -1,30 +1,89 @@
 //! `waconn-bench`: starts mockwa and the release `waconnd` (feature
 //! `test-peer`), pairs N numbers through the real socket protocol and
-//! measures what `BENCHMARKS.md` reports.
+//! measures what `BENCHMARKS.md` reports; with `--bare`, the same figures
+//! of bare whatsapp-rust clients in one process, side by side.
 
+mod backlog;
+#[cfg(feature = "test-peer")]
+mod bare;
 mod daemon;
 mod latency;
+mod measured;
+mod mock;
 mod proc;
 mod report;
 mod scenario;
 mod socket;
+mod strace;
+mod subject;
+mod traffic;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-/// Measure waconnd against mockwa for several numbers of sessions.
+use crate::subject::Kind;
+
+/// What `--bare` says in a build without the bare clients.
+pub const NO_BARE: &str = "this waconn-bench has no bare clients: build it with `cargo build --release --workspace --all-features` (feature `test-peer`)";
+
+/// Measure waconnd against mockwa for several numbers of sessions, each
+/// figure next to its target and, with --bare, next to the same figure of
+/// bare whatsapp-rust clients.
+///
+/// For each N, in a fresh temporary directory and against a fresh mockwa:
+/// pair one number, restart, read the memory; pair the rest, read the
+/// memory right after pairing; restart with default settings and time the
+/// start; time `wactl` (daemon only); idle; steady traffic (--traffic);
+/// mass drop; mass drop with a backlog (--backlog); graceful stop. Tables
+/// go to stdout as Markdown, progress to stderr.
 #[derive(Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Args {
     /// Numbers of sessions to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
     numbers: Vec<usize>,
-    /// Idle time over which the daemon's CPU is measured, seconds.
-    #[arg(long, default_value_t = 300)]
+    /// mockwa serves wss:// (its self-signed certificate given to the
+    /// daemon with --wa-ca and trusted by the bare clients). On by
+    /// default; see --no-tls.
+    #[arg(long, overrides_with = "no_tls")]
+    tls: bool,
+    /// Plain ws://, as the tables before TLS were measured.
+    #[arg(long, overrides_with = "tls")]
+    no_tls: bool,
+    /// Idle time over which CPU is measured, seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     idle: u64,
+    /// After the idle phase, steady traffic of PER_MIN messages per number
+    /// per minute through mockwa's generator (0: no traffic phase).
+    #[arg(long, default_value_t = 0.0, value_name = "PER_MIN")]
+    traffic: f64,
+    /// Length of the traffic phase, seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    traffic_for: u64,
+    /// The share of the traffic sent in groups, 0 to 1.
+    #[arg(long, default_value_t = 0.0, value_name = "SHARE")]
+    group_share: f64,
+    /// After the traffic phase, fsyncs are counted with strace for this
+    /// many seconds, traffic still on (0: not counted). Apart from the
+    /// phase because strace slows what it traces.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    syncs_window: u64,
+    /// After the plain mass drop, a second one with N stanzas queued for
+    /// every number (0: none): timed until every number is back and every
+    /// stanza acked.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    backlog: usize,
+    /// Also measure bare whatsapp-rust clients (a stock Bot per number on
+    /// its own SqliteStore, in one process) in the same run, and give each
+    /// figure as a ratio to theirs.
+    #[arg(long)]
+    bare: bool,
+    /// Measure the bare clients only (with --bare): for trying the bench.
+    #[arg(long, requires = "bare")]
+    skip_daemon: bool,
     /// Connection attempts per second of the daemon that pairs (setup only;
     /// the measured daemon runs with defaults).
     #[arg(long, default_value_t = 500)]
@@ -35,17 +94,35 @@ struct Args {
     /// Directory holding `waconnd` and `wactl`; defaults to this binary's.
     #[arg(long)]
     bin_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Inner>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// The bench's own helpers.
+#[derive(Subcommand)]
+enum Inner {
+    /// Run bare whatsapp-rust clients, driven over stdin and stdout by the
+    /// bench (not for people).
+    #[command(hide = true)]
+    #[cfg(feature = "test-peer")]
+    BareClients(bare::child::Options),
+}
+
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let runtime = tokio::runtime::Runtime::new()?;
+    match args.command {
+        #[cfg(feature = "test-peer")]
+        Some(Inner::BareClients(options)) => runtime.block_on(bare::child::run(options)),
+        None => runtime.block_on(measure(args)),
+    }
+}
+
+async fn measure(args: Args) -> anyhow::Result<()> {
+    let bench = std::env::current_exe()?;
     let bin_dir = match args.bin_dir {
         Some(dir) => dir,
-        None => std::env::current_exe()?
-            .parent()
-            .context("no directory")?
-            .to_owned(),
+        None => bench.parent().context("no directory")?.to_owned(),
     };
     for binary in ["waconnd", "wactl"] {
         anyhow::ensure!(
@@ -54,19 +131,49 @@ async fn main() -> anyhow::Result<()> {
             bin_dir.display()
         );
     }
+    anyhow::ensure!(cfg!(feature = "test-peer") || !args.bare, "{NO_BARE}");
+    anyhow::ensure!(
+        args.traffic.is_finite() && args.traffic >= 0.0,
+        "--traffic is messages per number per minute, 0 or more"
+    );
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.group_share),
+        "--group-share is a fraction from 0 to 1"
+    );
+    let traffic = (args.traffic > 0.0).then(|| traffic::Plan {
+        per_minute: args.traffic,
+        group_share: args.group_share,
+        length: Duration::from_secs(args.traffic_for),
+        syncs_window: Duration::from_secs(args.syncs_window),
+    });
     let setup = scenario::Setup {
         bin_dir,
+        bench,
+        tls: !args.no_tls,
         idle: Duration::from_secs(args.idle),
         pair_rate: args.pair_rate,
         pair_parallel: args.pair_parallel,
+        traffic,
+        backlog: (args.backlog > 0).then_some(args.backlog),
     };
+    let mut kinds = Vec::new();
+    if !args.skip_daemon {
+        kinds.push(Kind::Daemon);
+    }
+    if args.bare {
+        kinds.push(Kind::Bare);
+    }
     for n in args.numbers {
         anyhow::ensure!(n >= 2, "each N must be at least 2");
-        eprintln!("waconn-bench: measuring N = {n}");
-        let measured = scenario::run(&setup, n)
-            .await
-            .with_context(|| format!("N = {n}"))?;
-        println!("{}", report::table(&measured));
+        let mut sides = Vec::new();
+        for &kind in &kinds {
+            eprintln!("waconn-bench: measuring {} for N = {n}", kind.name());
+            let measured = scenario::run(&setup, kind, n)
+                .await
+                .with_context(|| format!("{} for N = {n}", kind.name()))?;
+            sides.push(measured);
+        }
+        println!("{}", report::table(&setup, &sides));
     }
     Ok(())
 }

@@ -35,3 +35,14 @@ pub fn read(pid: u32) -> anyhow::Result<Reading> {
         cpu_secs: ticks as f64 / per_second,
     })
 }
+
+/// Bytes the process caused to be written to storage so far
+/// (`write_bytes` of `/proc/<pid>/io`).
+pub fn write_bytes(pid: u32) -> anyhow::Result<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .with_context(|| format!("cannot read the I/O counters of process {pid}"))?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+        .context("no write_bytes")
+}

@@ -1,125 +1,399 @@
-//! The measurements as Markdown, each next to its target.
+//! The measurements as Markdown: for each N one table, each figure of
+//! waconnd next to the bare clients' and their ratio, and its target.
 
-use crate::scenario::Measured;
+use crate::measured::Measured;
+use crate::scenario::Setup;
+use crate::subject::Kind;
 
 /// The connect rate a default daemon keeps to.
-const DEFAULT_RATE: u64 = 50;
-
-/// The design's target at 1,000 and 10,000 numbers (`value` must stay
-/// below it), judged; a dash for other N.
-fn scaled(
-    n: usize,
-    value: f64,
-    at_1000: f64,
-    at_10000: f64,
-    show: impl Fn(f64) -> String,
-) -> String {
-    let target = match n {
-        1000 => at_1000,
-        10000 => at_10000,
-        _ => return "—".into(),
-    };
-    format!("≤ {} ({})", show(target), verdict(value <= target))
-}
+const DEFAULT_RATE: f64 = 50.0;
 
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "**missed**" }
 }
 
-/// One table for one N.
-pub fn table(m: &Measured) -> String {
-    let n = m.n;
-    let mut rows: Vec<[String; 3]> = Vec::new();
-    let mut row = |what: &str, measured: String, target: String| {
-        rows.push([what.into(), measured, target]);
+/// "≤ LIMIT (verdict)".
+fn at_most(value: f64, limit: f64, shown: &str) -> String {
+    format!("≤ {shown} ({})", verdict(value <= limit))
+}
+
+/// A target that holds at `at` numbers only; a dash at other N.
+fn at_n(n: usize, at: usize, value: f64, limit: f64, shown: &str) -> String {
+    if n == at {
+        at_most(value, limit, &format!("{shown} at {at}"))
+    } else {
+        "—".into()
+    }
+}
+
+/// Rows of one table.
+struct Table<'a> {
+    daemon: Option<&'a Measured>,
+    bare: Option<&'a Measured>,
+    rows: Vec<[String; 5]>,
+}
+
+impl Table<'_> {
+    /// A row of a figure both sides have: `get` reads it, `show` prints it.
+    fn figure(
+        &mut self,
+        what: &str,
+        get: impl Fn(&Measured) -> Option<f64>,
+        show: impl Fn(f64) -> String,
+        target: impl Fn(f64) -> String,
+    ) {
+        let d = self.daemon.and_then(&get);
+        let b = self.bare.and_then(&get);
+        if d.is_none() && b.is_none() {
+            return;
+        }
+        let dash = || "—".to_string();
+        let ratio = match (d, b) {
+            (Some(d), Some(b)) if b > 0.0 => format!("{:.2}×", d / b),
+            (Some(0.0), Some(_)) => "1×".into(),
+            _ => dash(),
+        };
+        self.rows.push([
+            what.into(),
+            d.map(&show).unwrap_or_else(dash),
+            b.map(&show).unwrap_or_else(dash),
+            ratio,
+            d.or(b).map(target).unwrap_or_else(dash),
+        ]);
+    }
+
+    /// A row whose figure is text (both sides, no ratio).
+    fn text(&mut self, what: &str, get: impl Fn(&Measured) -> Option<String>) {
+        let d = self.daemon.and_then(&get);
+        let b = self.bare.and_then(&get);
+        if d.is_none() && b.is_none() {
+            return;
+        }
+        let dash = || "—".to_string();
+        self.rows.push([
+            what.into(),
+            d.unwrap_or_else(dash),
+            b.unwrap_or_else(dash),
+            dash(),
+            dash(),
+        ]);
+    }
+}
+
+fn kib(v: f64) -> String {
+    format!("{v:.0} KiB")
+}
+fn mib(v: f64) -> String {
+    format!("{:.1} MiB", v / 1024.0)
+}
+fn secs(v: f64) -> String {
+    format!("{v:.1} s")
+}
+fn percent(v: f64) -> String {
+    format!("{v:.2}% of a core")
+}
+fn ms(v: f64) -> String {
+    format!("{v:.0} ms")
+}
+fn count(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+/// The run's settings, said above its tables.
+pub fn settings(setup: &Setup) -> String {
+    let mut said = vec![
+        if setup.tls {
+            "wss:// (TLS)"
+        } else {
+            "plain ws://"
+        }
+        .to_string(),
+        format!("idle {} s", setup.idle.as_secs()),
+    ];
+    if let Some(t) = &setup.traffic {
+        said.push(format!(
+            "traffic {} a number a minute for {} s ({:.0}% in groups)",
+            t.per_minute,
+            t.length.as_secs(),
+            t.group_share * 100.0
+        ));
+    }
+    if let Some(b) = setup.backlog {
+        said.push(format!("backlog {b} stanzas a number"));
+    }
+    said.join(", ")
+}
+
+/// One table for one N, from the sides measured.
+pub fn table(setup: &Setup, sides: &[Measured]) -> String {
+    let pick = |kind| sides.iter().find(|m| m.kind == kind);
+    let mut t = Table {
+        daemon: pick(Kind::Daemon),
+        bare: pick(Kind::Bare),
+        rows: Vec::new(),
     };
-    let marginal = m.marginal_kib();
-    row(
-        "marginal RSS per connected idle session",
-        format!("{marginal:.0} KiB"),
-        format!("≤ 400 KiB ({})", verdict(marginal <= 400.0)),
+    let n = sides.first().map_or(0, |m| m.n);
+    let floor = n as f64 / DEFAULT_RATE * 1.1;
+    let floor_target = |v: f64| {
+        if n >= 1000 {
+            at_most(
+                v,
+                floor,
+                &format!("{floor:.0} s (1.1 × N / {DEFAULT_RATE})"),
+            )
+        } else {
+            "—".into()
+        }
+    };
+    let rate_target = |v: f64| at_most(v, DEFAULT_RATE, &format!("{DEFAULT_RATE}"));
+    let restart_marginal = t.daemon.map(|d| d.marginal_kib(&d.all));
+
+    t.figure(
+        "marginal RSS per connected idle session (after a restart)",
+        |m| Some(m.marginal_kib(&m.all)),
+        kib,
+        |v| at_most(v, 256.0, "256 KiB"),
     );
-    let one_mib = m.rss_one_kib as f64 / 1024.0;
-    row(
-        "daemon RSS, one number connected",
-        format!("{one_mib:.1} MiB"),
-        format!("< 20 MiB ({})", verdict(one_mib < 20.0)),
+    t.figure(
+        "marginal RSS right after pairing, no restart",
+        |m| Some(m.marginal_kib(&m.paired)),
+        kib,
+        |v| match restart_marginal {
+            Some(r) if r > 0.0 => format!(
+                "≤ 1.2 × after a restart: {:.2}× ({})",
+                v / r,
+                verdict(v <= 1.2 * r)
+            ),
+            _ => "—".into(),
+        },
     );
-    row(
-        "daemon RSS, all N connected",
-        format!("{:.1} MiB", m.rss_all_kib as f64 / 1024.0),
-        "—".into(),
+    t.figure(
+        "RSS, one number connected",
+        |m| Some(m.one.rss_kib as f64),
+        mib,
+        |v| format!("< 20 MiB ({})", verdict(v < 20.0 * 1024.0)),
     );
-    let secs = |t: f64| format!("{t:.0} s");
-    let start_target = scaled(n, m.start_secs, 60.0, 300.0, secs);
-    row(
-        "start to all CONNECTED (default settings)",
-        format!("{:.1} s", m.start_secs),
-        start_target,
+    t.figure(
+        "RSS, all N connected",
+        |m| Some(m.all.rss_kib as f64),
+        mib,
+        |_| "—".into(),
     );
-    row(
+    t.figure(
+        "start to all connected (default settings)",
+        |m| Some(m.start_secs),
+        secs,
+        floor_target,
+    );
+    t.figure(
         "peak connects/s seen by mockwa during the start",
-        m.start_peak.to_string(),
-        format!(
-            "≤ {DEFAULT_RATE} ({})",
-            verdict(m.start_peak <= DEFAULT_RATE)
-        ),
+        |m| Some(m.start_peak as f64),
+        count,
+        rate_target,
     );
-    let drop_target = scaled(n, m.drop_secs, 30.0, 300.0, secs);
-    row(
+    t.figure(
+        &format!(
+            "CPU while idle ({:.0} s)",
+            sides.first().map_or(0.0, |m| m.idle.secs)
+        ),
+        |m| Some(m.idle.cpu_percent),
+        percent,
+        |v| {
+            let bare = bare_idle(sides);
+            let ratio = match bare {
+                Some(b) if b > 0.0 => format!("≤ 1.1 × bare ({})", verdict(v <= 1.1 * b)),
+                _ => "≤ 1.1 × bare".into(),
+            };
+            match n {
+                10000 => format!("{ratio}; {}", at_most(v, 5.0, "5% at 10,000")),
+                _ => ratio,
+            }
+        },
+    );
+    t.figure(
+        "logins nobody caused while idle",
+        |m| Some(m.idle.spurious_logins as f64),
+        count,
+        |v| format!("0 ({})", verdict(v == 0.0)),
+    );
+    t.text("traffic phase", |m| {
+        m.traffic.as_ref().map(|x| {
+            format!(
+                "{} a number a minute for {:.0} s; fsyncs over {:.0} s after",
+                x.per_minute, x.secs, x.syncs_window_secs
+            )
+        })
+    });
+    t.figure(
+        "CPU under traffic",
+        |m| m.traffic.as_ref().map(|x| x.cpu_percent),
+        percent,
+        |v| at_n(n, 10000, v, 25.0, "25%"),
+    );
+    t.text("send-to-ack under traffic, p50 / p99 / max", |m| {
+        m.traffic.as_ref().map(|x| {
+            format!(
+                "{} / {} / {} ms ({} acks)",
+                x.ack.p50_ms, x.ack.p99_ms, x.ack.max_ms, x.ack.count
+            )
+        })
+    });
+    t.figure(
+        "send-to-ack p99 under traffic",
+        |m| m.traffic.as_ref().map(|x| x.ack.p99_ms as f64),
+        ms,
+        |v| at_most(v, 2000.0, "2 s"),
+    );
+    t.figure(
+        "reconnects nobody caused under traffic",
+        |m| m.traffic.as_ref().map(|x| x.spurious_logins as f64),
+        count,
+        |v| format!("0 ({})", verdict(v == 0.0)),
+    );
+    t.figure(
+        "marginal RSS per session after the traffic",
+        |m| m.traffic.as_ref().map(|x| m.marginal_kib(&x.after)),
+        kib,
+        |_| "—".into(),
+    );
+    t.figure(
+        "disk writes under traffic",
+        |m| m.traffic.as_ref().map(|x| x.write_bytes_per_sec / 1024.0),
+        |v| format!("{v:.0} KiB/s"),
+        |_| "—".into(),
+    );
+    t.figure(
+        "fsyncs under traffic",
+        |m| {
+            m.traffic
+                .as_ref()
+                .and_then(|x| x.syncs_per_sec.clone().ok())
+        },
+        |v| format!("{v:.1}/s"),
+        |_| "—".into(),
+    );
+    t.text("fsyncs not counted", |m| {
+        m.traffic
+            .as_ref()
+            .and_then(|x| x.syncs_per_sec.clone().err())
+    });
+    t.figure(
         "all back after mockwa drops every socket",
-        format!("{:.1} s", m.drop_secs),
-        drop_target,
+        |m| Some(m.drop_secs),
+        secs,
+        floor_target,
     );
-    row(
+    t.figure(
         "peak connects/s seen by mockwa after the drop",
-        m.drop_peak.to_string(),
-        format!(
-            "≤ {DEFAULT_RATE} ({})",
-            verdict(m.drop_peak <= DEFAULT_RATE)
-        ),
+        |m| Some(m.drop_peak as f64),
+        count,
+        rate_target,
     );
-    let cpu_target = scaled(n, m.idle_cpu_percent, 5.0, 25.0, |t| format!("{t:.0}%"));
-    row(
-        &format!("daemon CPU while idle ({:.0} s)", m.idle_secs),
-        format!("{:.2}% of a core", m.idle_cpu_percent),
-        cpu_target,
+    let backlog = setup.backlog.unwrap_or(0);
+    t.figure(
+        &format!("mass drop with {backlog} stanzas a number: all back"),
+        |m| m.backlog.as_ref().map(|b| b.back_secs),
+        secs,
+        |_| "—".into(),
     );
-    let list_target = scaled(n, m.list.median_ms, 20.0, 100.0, |t| format!("{t:.0} ms"));
-    row(
-        "`wactl list --json`, median / p99 of 100",
-        format!("{:.1} / {:.1} ms", m.list.median_ms, m.list.p99_ms),
-        list_target,
+    t.figure(
+        &format!("mass drop with {backlog} stanzas a number: all back and acked"),
+        |m| m.backlog.as_ref().map(|b| b.acked_secs),
+        secs,
+        |v| match n {
+            1000 => at_most(v, 60.0, "60 s at 1,000"),
+            10000 => at_most(v, 600.0, "10 min at 10,000"),
+            _ => "—".into(),
+        },
     );
-    row(
-        "`wactl status N`, median / p99 of 100",
-        format!("{:.1} / {:.1} ms", m.status.median_ms, m.status.p99_ms),
-        "—".into(),
+    t.figure(
+        "stanzas queued for the backlog drop",
+        |m| m.backlog.as_ref().map(|b| b.queued as f64),
+        count,
+        |_| "—".into(),
     );
-    let fds = m.fds_per_session();
-    row(
+    t.figure(
+        "  (mockwa queueing the backlog, sockets already cut)",
+        |m| m.backlog.as_ref().map(|b| b.queue_secs),
+        secs,
+        |_| "—".into(),
+    );
+    t.figure(
+        "peak connects/s seen by mockwa after the backlog drop",
+        |m| m.backlog.as_ref().map(|b| b.peak as f64),
+        count,
+        rate_target,
+    );
+    t.figure(
+        "logins beyond one a number after the backlog drop",
+        |m| m.backlog.as_ref().map(|b| b.extra_logins as f64),
+        count,
+        |_| "—".into(),
+    );
+    t.text("send-to-ack of the backlog, p50 / p99 / max", |m| {
+        m.backlog.as_ref().map(|b| {
+            format!(
+                "{} / {} / {} ms ({} acks)",
+                b.ack.p50_ms, b.ack.p99_ms, b.ack.max_ms, b.ack.count
+            )
+        })
+    });
+    t.text("`wactl list --json`, median / p99 of 100", |m| {
+        m.wactl
+            .map(|(l, _)| format!("{:.1} / {:.1} ms", l.median_ms, l.p99_ms))
+    });
+    t.figure(
+        "`wactl list --json` median",
+        |m| m.wactl.map(|(l, _)| l.median_ms),
+        |v| format!("{v:.1} ms"),
+        |v| match n {
+            1000 => at_most(v, 20.0, "20 ms at 1,000"),
+            10000 => at_most(v, 50.0, "50 ms at 10,000"),
+            _ => "—".into(),
+        },
+    );
+    t.text("`wactl status N`, median / p99 of 100", |m| {
+        m.wactl
+            .map(|(_, s)| format!("{:.1} / {:.1} ms", s.median_ms, s.p99_ms))
+    });
+    t.figure(
         "open descriptors per session",
-        format!("{fds:.2}"),
-        format!("≤ 4 ({})", verdict(fds <= 4.0)),
+        |m| Some(m.fds_per_session()),
+        |v| format!("{v:.2}"),
+        |v| at_most(v, 4.0, "4"),
     );
-    row(
-        "disk per paired number (store + registry share)",
-        format!("{:.0} KiB", m.disk_per_number as f64 / 1024.0),
-        "—".into(),
+    t.figure(
+        "disk per paired number",
+        |m| Some(m.disk_per_number as f64 / 1024.0),
+        kib,
+        |_| "—".into(),
     );
-    row(
-        "SIGTERM to exit, all N connected",
-        format!("{:.2} s", m.stop_secs),
-        "—".into(),
+    t.figure(
+        "graceful stop to exit, all N connected",
+        |m| Some(m.stop_secs),
+        |v| format!("{v:.2} s"),
+        |_| "—".into(),
     );
-    row(
-        "(setup) pairing N-1 numbers through the socket",
-        format!("{:.1} s", m.pair_secs),
-        "—".into(),
+    t.figure(
+        "(setup) pairing N-1 numbers",
+        |m| Some(m.pair_secs),
+        secs,
+        |_| "—".into(),
     );
-    let mut out = format!("### N = {n}\n\n| measure | measured | target |\n|---|---|---|\n");
-    for [a, b, c] in rows {
-        out.push_str(&format!("| {a} | {b} | {c} |\n"));
+    let mut out = format!(
+        "### N = {n}\n\n{}\n\n| measure | waconnd | bare whatsapp-rust | waconnd / bare | target (waconnd) |\n|---|---|---|---|---|\n",
+        settings(setup)
+    );
+    for [a, b, c, d, e] in t.rows {
+        out.push_str(&format!("| {a} | {b} | {c} | {d} | {e} |\n"));
     }
     out
+}
+
+/// The bare clients' idle CPU, if they were measured.
+fn bare_idle(sides: &[Measured]) -> Option<f64> {
+    sides
+        .iter()
+        .find(|m| m.kind == Kind::Bare)
+        .map(|m| m.idle.cpu_percent)
 }
