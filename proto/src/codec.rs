@@ -165,6 +165,8 @@ mod tests {
             forget_at: None,
             disconnects: 3,
             phone_seen_at: Some(1_700_000_000_000),
+            messages_received: 0,
+            last_message_at: None,
         };
         let list = Response::Sessions((0..10_000).map(info).collect());
         let frame = encode(&list).expect("encode");

@@ -201,6 +201,12 @@ pub struct SessionInfo {
     /// stays offline 14 days.
     #[serde(default)]
     pub phone_seen_at: Option<i64>,
+    /// Messages the linked device received and decrypted since registration.
+    #[serde(default)]
+    pub messages_received: u64,
+    /// When the last of them arrived (epoch ms).
+    #[serde(default)]
+    pub last_message_at: Option<i64>,
 }
 
 /// A state change with its reason.

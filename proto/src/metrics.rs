@@ -75,6 +75,14 @@ pub fn render(sessions: &[SessionInfo], daemon: &DaemonInfo, now: i64) -> String
     for (state, n) in SessionState::ALL.iter().zip(counts) {
         let _ = writeln!(out, "waconn_sessions{{state=\"{state}\"}} {n}");
     }
+    family(
+        &mut out,
+        "waconn_messages_received_total",
+        "counter",
+        "Messages the linked devices received and decrypted, over every number, since each was registered.",
+    );
+    let received: u64 = sessions.iter().map(|s| s.messages_received).sum();
+    let _ = writeln!(out, "waconn_messages_received_total {received}");
     let down: Vec<&SessionInfo> = sessions
         .iter()
         .filter(|s| s.state != SessionState::Connected)
@@ -316,6 +324,8 @@ mod tests {
             forget_at: None,
             disconnects: 0,
             phone_seen_at: None,
+            messages_received: 0,
+            last_message_at: None,
         }
     }
 

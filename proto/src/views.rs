@@ -53,6 +53,10 @@ pub struct SessionView {
     pub disconnects: u64,
     /// Last sign of life of the account's phone.
     pub phone_seen_at: Option<i64>,
+    /// Messages received and decrypted since registration.
+    pub messages_received: u64,
+    /// When the last of them arrived.
+    pub last_message_at: Option<i64>,
 }
 
 impl From<&SessionInfo> for SessionView {
@@ -76,6 +80,8 @@ impl From<&SessionInfo> for SessionView {
             forget_at: s.forget_at,
             disconnects: s.disconnects,
             phone_seen_at: s.phone_seen_at,
+            messages_received: s.messages_received,
+            last_message_at: s.last_message_at,
         }
     }
 }

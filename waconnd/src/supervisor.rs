@@ -17,7 +17,7 @@ use crate::session::context::SessionContext;
 use crate::session::policy::Settings;
 use crate::session::record::Record;
 use crate::session::table::SessionTable;
-use crate::session::{self, Command};
+use crate::session::{self, Command, SessionHandle};
 use crate::time::now_ms;
 use crate::version::VersionSource;
 
@@ -238,11 +238,7 @@ impl Supervisor {
             .table
             .lock()
             .get(number)
-            .map(|h| {
-                let mut record = h.record.borrow().clone();
-                record.info = h.info();
-                record
-            })
+            .map(SessionHandle::record)
             .ok_or_else(|| unknown(number))
     }
 

@@ -221,7 +221,7 @@ A closed standard output (\fBwactl list | head \-1\fR) ends wactl quietly with s
         r#"
 \fB\-\-json\fR output is a stable contract: fields may be added, none renamed or removed. Times are Unix epoch milliseconds; absent times are \fBnull\fR.
 .PP
-\fBstatus\fR \fINUMBER\fR: \fBready\fR (state is CONNECTED), \fBhasQr\fR, \fBstate\fR, \fBconnectedAt\fR, \fBdisconnectedAt\fR, \fBlastSeen\fR, \fBnumber\fR, \fBreason\fR, \fBsince\fR, \fBcreatedAt\fR, \fBpairedAt\fR, \fBjid\fR, \fBpushName\fR, \fBpairingDeadline\fR, \fBretryAt\fR, \fBforgetAt\fR, \fBdisconnects\fR, \fBphoneSeenAt\fR (last sign of life of the phone; WhatsApp unlinks a companion whose phone stays offline 14 days).
+\fBstatus\fR \fINUMBER\fR: \fBready\fR (state is CONNECTED), \fBhasQr\fR, \fBstate\fR, \fBconnectedAt\fR, \fBdisconnectedAt\fR, \fBlastSeen\fR, \fBnumber\fR, \fBreason\fR, \fBsince\fR, \fBcreatedAt\fR, \fBpairedAt\fR, \fBjid\fR, \fBpushName\fR, \fBpairingDeadline\fR, \fBretryAt\fR, \fBforgetAt\fR, \fBdisconnects\fR, \fBphoneSeenAt\fR (last sign of life of the account's own phone: what it sent, its change of name; contacts' traffic does not count; WhatsApp unlinks a companion whose phone stays offline 14 days), \fBmessagesReceived\fR (messages received and decrypted since registration), \fBlastMessageAt\fR (when the last arrived, or null). No message content ever appears in any output.
 .PP
 \fBlist\fR: \fBtotalClients\fR, \fBconnectedClients\fR, \fBconnections\fR (an object keyed by number, each value as for \fBstatus\fR).
 .PP

@@ -13,6 +13,7 @@ use whatsapp_rust::wacore::types::events::{
 use whatsapp_rust::wacore_binary::OwnedNodeRef;
 
 use super::SignalSender;
+use crate::session::liveness::Liveness;
 use crate::session::signal::{ServerWord, Signal};
 use crate::version::WaVersion;
 
@@ -26,6 +27,8 @@ pub struct Forwarder {
     /// right after a pairing must run on the client that paired (it keeps in
     /// memory that a first sync is due).
     auto_reconnect: Arc<AtomicBool>,
+    /// Where received messages are counted.
+    liveness: Arc<Liveness>,
 }
 
 impl Forwarder {
@@ -35,12 +38,14 @@ impl Forwarder {
         generation: u64,
         version: WaVersion,
         auto_reconnect: Arc<AtomicBool>,
+        liveness: Arc<Liveness>,
     ) -> Self {
         Self {
             signals,
             generation,
             version,
             auto_reconnect,
+            liveness,
         }
     }
 }
@@ -55,6 +60,10 @@ impl EventHandler for Forwarder {
                 self.auto_reconnect.store(true, Ordering::Relaxed)
             }
             Event::Connected(_) => self.auto_reconnect.store(false, Ordering::Relaxed),
+            Event::Messages(batch) => {
+                let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
+                self.liveness.received(count, crate::time::now_ms());
+            }
             _ => {}
         }
         if let Some(signal) = signal_of(&event, &self.version) {
@@ -105,12 +114,12 @@ fn signal_of(event: &Event, version: &WaVersion) -> Option<Signal> {
             Signal::Failed(format!("WhatsApp refused the login ({})", failure(f)))
         }
         Event::SelfPushNameUpdated(p) => Signal::PushName(p.new_name.clone()),
-        Event::Messages(_)
-        | Event::Receipt(_)
-        | Event::Notification(_)
-        | Event::ChatPresence(_)
-        | Event::Presence(_)
-        | Event::DeviceListUpdate(_) => Signal::AccountActivity,
+        // Only what the account's own phone does shows it alive: what it
+        // sent (its copies reach every linked device). Contacts' messages,
+        // receipts and presence come whether the phone is on or off.
+        Event::Messages(batch) if batch.iter().any(|m| m.info.source.is_from_me) => {
+            Signal::AccountActivity
+        }
         _ => return None,
     })
 }

@@ -22,6 +22,7 @@ use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::transport::{Connector, TokioWebSocketTransportFactory};
 
 use crate::limiter::ConnectLimiter;
+use crate::session::liveness::Liveness;
 use crate::session::signal::Signal;
 use crate::store::Store;
 use crate::version::WaVersion;
@@ -92,6 +93,7 @@ pub async fn build(
     version: WaVersion,
     generation: u64,
     signals: SignalSender,
+    liveness: Arc<Liveness>,
 ) -> anyhow::Result<Ready> {
     let mut transport = TokioWebSocketTransportFactory::new();
     if let Some(url) = &settings.url {
@@ -128,6 +130,7 @@ pub async fn build(
             generation,
             version,
             Arc::clone(&client.enable_auto_reconnect),
+            liveness,
         )))
         .detach();
     Ok(Ready { bot, client })

@@ -56,6 +56,12 @@ pub struct Entry {
     /// Last sign of life of the account's phone.
     #[serde(default)]
     pub phone_seen_at: Option<i64>,
+    /// Messages received since registration.
+    #[serde(default)]
+    pub messages_received: u64,
+    /// When the last one arrived.
+    #[serde(default)]
+    pub last_message_at: Option<i64>,
 }
 
 impl From<&Record> for Entry {
@@ -78,6 +84,8 @@ impl From<&Record> for Entry {
             forget_at: i.forget_at,
             disconnects: i.disconnects,
             phone_seen_at: i.phone_seen_at,
+            messages_received: i.messages_received,
+            last_message_at: i.last_message_at,
         }
     }
 }
@@ -100,6 +108,8 @@ impl From<Entry> for Record {
         i.forget_at = e.forget_at;
         i.disconnects = e.disconnects;
         i.phone_seen_at = e.phone_seen_at;
+        i.messages_received = e.messages_received;
+        i.last_message_at = e.last_message_at;
         record
     }
 }

@@ -44,10 +44,15 @@ impl SessionHandle {
     /// The session's public view, with when it last received data.
     pub fn info(&self) -> waconn_proto::SessionInfo {
         let mut info = self.record.borrow().info.clone();
-        if let Some(at) = self.liveness.last_data() {
-            info.last_seen = Some(at);
-        }
+        self.liveness.fill(&mut info);
         info
+    }
+
+    /// The session's record, with what its liveness knows now.
+    pub fn record(&self) -> Record {
+        let mut record = self.record.borrow().clone();
+        self.liveness.fill(&mut record.info);
+        record
     }
 }
 

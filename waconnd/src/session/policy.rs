@@ -185,6 +185,8 @@ fn on_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mut Vec
     match signal {
         Signal::PushName(name) => {
             if m.record.info.push_name.as_deref() != Some(name.as_str()) && !name.is_empty() {
+                // The phone named the account: it is alive.
+                m.record.info.phone_seen_at = Some(now);
                 m.record.info.push_name = Some(name);
                 m.touch(Dirty::Durable);
                 fx.push(Effect::Presence { settle: true });
@@ -523,10 +525,17 @@ fn deadline(m: &mut Model, s: &Settings, now: i64, fx: &mut Vec<Effect>) {
         }
         S::Connecting | S::Reconnecting => {
             m.login_deadline = None;
-            m.failure = Some(format!(
-                "connected to WhatsApp but not logged in within {}",
-                waconn_proto::duration::format(s.login_timeout)
-            ));
+            let within = waconn_proto::duration::format(s.login_timeout);
+            // A first login after pairing waits for the keys the phone
+            // shares once it is linked; a phone locked or offline right
+            // after the scan never sends them.
+            m.failure = Some(if m.record.info.connected_at.is_none() {
+                format!(
+                    "paired, but the first login did not complete within {within}: the phone has not sent its encryption keys; open WhatsApp on the phone (unlocked, online) so it finishes linking"
+                )
+            } else {
+                format!("connected to WhatsApp but not logged in within {within}")
+            });
             fx.push(Effect::EndLink);
         }
         _ => {}

@@ -41,6 +41,8 @@ impl Record {
                 forget_at: None,
                 disconnects: 0,
                 phone_seen_at: None,
+                messages_received: 0,
+                last_message_at: None,
             },
             transitions: VecDeque::new(),
         }

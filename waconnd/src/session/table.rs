@@ -66,10 +66,7 @@ impl SessionTable {
 
     /// Every session's record.
     pub fn records(&self) -> Vec<Record> {
-        self.lock()
-            .values()
-            .map(|h| h.record.borrow().clone())
-            .collect()
+        self.lock().values().map(SessionHandle::record).collect()
     }
 
     /// Every session's public view (without histories: at ten thousand

@@ -288,6 +288,30 @@ impl Env {
     /// first login waits for no app-state key). Returns the QR payload the
     /// phone scanned and the device's JID.
     pub async fn pair_as(&self, words: &[&str], number: &str, push_name: &str) -> (String, String) {
+        let business = ScanOptions {
+            business: true,
+            ..ScanOptions::default()
+        };
+        let (code, jid, mut child) = self.scan_as(words, number, push_name, business).await;
+        let status = tokio::time::timeout(CONNECT, child.wait())
+            .await
+            .expect("wactl pair exits once connected")
+            .expect("wait");
+        assert!(status.success(), "wactl pair exited {status}");
+        (code, jid)
+    }
+
+    /// Starts `wactl pair WORDS --qr text` and has the phone of `number`
+    /// (its account called `push_name`, as `options` say) scan the first
+    /// code; returns the code, the device's JID and the still running
+    /// `wactl pair`.
+    pub async fn scan_as(
+        &self,
+        words: &[&str],
+        number: &str,
+        push_name: &str,
+        options: ScanOptions,
+    ) -> (String, String, Child) {
         let mut child = Command::new(bin("wactl"))
             .arg("pair")
             .args(words)
@@ -305,21 +329,12 @@ impl Env {
             .expect("read")
             .expect("wactl pair printed a code");
         assert_eq!(code.split(',').count(), 5, "a QR payload: {code}");
-        let business = ScanOptions {
-            business: true,
-            ..ScanOptions::default()
-        };
         let jid = self
             .mock
-            .scan_with(&code, number, Some(push_name), business)
+            .scan_with(&code, number, Some(push_name), options)
             .await
             .expect("scan");
-        let status = tokio::time::timeout(CONNECT, child.wait())
-            .await
-            .expect("wactl pair exits once connected")
-            .expect("wait");
-        assert!(status.success(), "wactl pair exited {status}");
-        (code, jid)
+        (code, jid, child)
     }
 
     /// The base URL of the daemon's HTTP face (`http://127.0.0.1:PORT`),

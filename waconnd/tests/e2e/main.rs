@@ -22,5 +22,6 @@ mod storage;
 mod storms;
 mod terminal;
 mod tls;
+mod traffic;
 mod upgrade;
 mod version;

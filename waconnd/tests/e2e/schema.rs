@@ -31,6 +31,8 @@ struct Status {
     forget_at: Option<i64>,
     disconnects: u64,
     phone_seen_at: Option<i64>,
+    messages_received: u64,
+    last_message_at: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +106,8 @@ struct InspectStatus {
     forget_at: Option<i64>,
     disconnects: u64,
     phone_seen_at: Option<i64>,
+    messages_received: u64,
+    last_message_at: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +213,8 @@ async fn json_output_matches_the_documented_contract() {
         "forgetAt",
         "disconnects",
         "phoneSeenAt",
+        "messagesReceived",
+        "lastMessageAt",
         "transitions",
         "storePath",
         "storeBytes",

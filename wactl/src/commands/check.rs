@@ -239,6 +239,8 @@ mod tests {
             forget_at: None,
             disconnects: 0,
             phone_seen_at: None,
+            messages_received: 0,
+            last_message_at: None,
         }
     }
 

@@ -35,6 +35,16 @@ pub async fn run(mut client: Client, number: Number, json: bool) -> Result<u8, F
         writeln!(out, "  warning         {}", warning.sentence())?;
     }
     writeln!(out, "  disconnects     {}", detail.info.disconnects)?;
+    let last = detail
+        .info
+        .last_message_at
+        .map(|at| format!(", the last {}", ago(at)))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  messages        {} received{last}",
+        detail.info.messages_received
+    )?;
     writeln!(
         out,
         "  store           {} ({} bytes)",

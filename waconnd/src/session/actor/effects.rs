@@ -80,6 +80,7 @@ impl Actor {
         let (path, opened) = (self.store.clone(), self.backend.clone());
         let number = self.number().to_string();
         let (generation, signals) = (self.generation, self.signals.clone());
+        let liveness = Arc::clone(&self.liveness);
         self.turn = Some(Box::pin(async move {
             tokio::time::sleep(wait).await;
             let building = ctx.link.builds.acquire().await?;
@@ -95,6 +96,7 @@ impl Actor {
                 version,
                 generation,
                 signals,
+                liveness,
             )
             .await?;
             drop(building);

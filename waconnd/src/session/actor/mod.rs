@@ -44,7 +44,10 @@ pub fn spawn(
     let (publish, record_rx) = watch::channel(record.clone());
     let (signals, signals_rx) = mpsc::unbounded_channel();
     let version = ctx.version.subscribe();
-    let liveness = Arc::new(Liveness::default());
+    let liveness = Arc::new(Liveness::new(
+        record.info.messages_received,
+        record.info.last_message_at,
+    ));
     let actor = Actor {
         liveness: Arc::clone(&liveness),
         ended_raw: None,
@@ -310,8 +313,9 @@ impl Actor {
 
     /// Keeps when the client that ends last received data.
     fn keep_last_data(&mut self) {
-        if let Some(at) = self.liveness.last_data() {
-            self.model.record.info.last_seen = Some(at);
+        let before = self.model.record.info.clone();
+        self.liveness.fill(&mut self.model.record.info);
+        if self.model.record.info != before {
             self.model.touch(Dirty::Live);
         }
         self.liveness.clear();

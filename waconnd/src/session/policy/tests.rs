@@ -523,3 +523,39 @@ fn a_word_heard_after_the_link_ended_still_names_the_cause() {
     assert_eq!(m.state(), S::Reconnecting);
     assert!(!m.record.info.reason.contains("xml-not-well-formed"));
 }
+
+#[test]
+fn a_first_login_that_never_completes_says_the_phone_has_not_sent_its_keys() {
+    let mut m = pairing();
+    run(&mut m, Input::Pair { by_code: false }, NOW);
+    run(&mut m, Input::TurnTaken, NOW);
+    run(
+        &mut m,
+        Input::Signal(Signal::Paired {
+            jid: format!("{NUMBER}:3@s.whatsapp.net"),
+            push_name: String::new(),
+        }),
+        NOW,
+    );
+    let deadline = next_deadline(&m).unwrap();
+    assert_eq!(
+        run(&mut m, Input::Deadline, deadline),
+        vec![Effect::EndLink]
+    );
+    run(&mut m, Input::LinkEnded { watched: true }, deadline);
+    assert_eq!(m.state(), S::Disconnected);
+    let reason = &m.record.info.reason;
+    assert!(
+        reason.contains("has not sent its encryption keys")
+            && reason.contains("open WhatsApp on the phone"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn only_the_phones_own_doings_show_it_alive() {
+    let mut m = connected();
+    m.record.info.phone_seen_at = Some(1);
+    run(&mut m, Input::Signal(Signal::PushName("Ana".into())), NOW);
+    assert_eq!(m.record.info.phone_seen_at, Some(NOW));
+}
