@@ -269,7 +269,7 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
                 .as_ref()
                 .and_then(|x| x.syncs_per_sec.clone().ok())
         },
-        |v| format!("{v:.1}/s"),
+        |v| format!("{v:.3}/s"),
         |_| "—".into(),
     );
     t.text("fsyncs not counted", |m| {
