@@ -116,3 +116,18 @@ fn per_further(n: usize, all: u64, one: u64) -> f64 {
     }
     (all as f64 - one as f64) / (n - 1) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_is_shared_by_the_numbers_after_the_first() {
+        assert_eq!(per_further(101, 20_000 + 100 * 400, 20_000), 400.0);
+        assert_eq!(per_further(1, 30_000, 20_000), 0.0);
+        assert!(
+            per_further(3, 19_000, 20_000) < 0.0,
+            "a shrink stays visible"
+        );
+    }
+}

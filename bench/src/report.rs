@@ -397,3 +397,19 @@ fn bare_idle(sides: &[Measured]) -> Option<f64> {
         .find(|m| m.kind == Kind::Bare)
         .map(|m| m.idle.cpu_percent)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_says_whether_it_was_met() {
+        assert_eq!(at_most(256.0, 256.0, "256 KiB"), "≤ 256 KiB (met)");
+        assert_eq!(at_most(257.0, 256.0, "256 KiB"), "≤ 256 KiB (**missed**)");
+        assert_eq!(at_n(1000, 10000, 30.0, 25.0, "25%"), "—");
+        assert_eq!(
+            at_n(10000, 10000, 30.0, 25.0, "25%"),
+            "≤ 25% at 10000 (**missed**)"
+        );
+    }
+}
