@@ -53,7 +53,7 @@ impl Stores {
     pub async fn open(&self, number: &Number) -> anyhow::Result<Opened> {
         match self {
             Self::Files { dir } => Ok(Opened {
-                store: crate::link::open_store(&dir.join(format!("{number}.db"))).await?,
+                store: open_file(&dir.join(format!("{number}.db"))).await?,
                 fence: None,
             }),
             Self::Database(cluster) => {
@@ -112,6 +112,24 @@ impl Stores {
             }
         }
     }
+}
+
+/// Opens the store at `path`, saying plainly when descriptors ran out.
+pub async fn open_file(path: &Path) -> anyhow::Result<Store> {
+    if !crate::fdlimit::room_for_session() {
+        anyhow::bail!("{}", crate::fdlimit::explain());
+    }
+    open(path).await.map_err(|e| {
+        let path = path.display();
+        if crate::fdlimit::exhausted_now() {
+            anyhow::anyhow!(
+                "cannot open credential store `{path}`: {}",
+                crate::fdlimit::explain()
+            )
+        } else {
+            anyhow::anyhow!("cannot open credential store `{path}`: {e:#}")
+        }
+    })
 }
 
 /// Opens (creating if needed) the SQLite store at `path`. A store an

@@ -83,7 +83,7 @@ pub fn host_name() -> String {
 /// that long before the node heard of it), half a renewal (how often the
 /// lease is looked at), and the graceful stop of a client.
 pub fn margin(renew: Duration) -> Duration {
-    renew + renew / 2 + crate::session::STOP_TIMEOUT
+    renew + renew / 2 + crate::time::STOP_TIMEOUT
 }
 
 /// Checks the three timings: a node must fence itself well before its peers
@@ -108,7 +108,7 @@ pub fn timings(
         show(takeover),
         show(self_fence),
         show(margin(renew)),
-        show(crate::session::STOP_TIMEOUT),
+        show(crate::time::STOP_TIMEOUT),
         show(least)
     );
     Ok(Timings {

@@ -17,8 +17,7 @@ use waconn_proto::{ErrorReply, PairingUpdate};
 pub use actor::spawn;
 use record::Record;
 
-/// How long a graceful stop of a client may take before it is aborted.
-pub const STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub use crate::time::STOP_TIMEOUT;
 
 /// The answer to a command that changes a session.
 pub type Reply = oneshot::Sender<Result<String, ErrorReply>>;
