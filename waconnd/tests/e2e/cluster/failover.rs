@@ -62,6 +62,23 @@ async fn a_killed_node_s_numbers_connect_on_the_others_within_a_minute() {
     assert!(seen.values().all(|s| s.state != "REPLACED"), "{seen:?}");
     assert!(!lost.is_empty());
     eprintln!("{} numbers of a killed node back in {took:?}", lost.len());
+    // Any node sees the whole fleet: `check` covers all 60, `status` the
+    // nodes, the killed one owning nothing now.
+    let check = fleet.nodes[2].json(&["check"]).await;
+    assert_eq!(check["checked"], 60, "{check}");
+    assert_eq!(check["ok"], true, "{check}");
+    let status = fleet.nodes[2].json(&["status"]).await;
+    let nodes = status["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 3, "{status}");
+    let count: u64 = nodes
+        .iter()
+        .map(|n| n["numbers"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(count, 60, "{status}");
+    assert!(
+        nodes.iter().any(|n| n["name"] == "n1" && n["numbers"] == 0),
+        "the killed node owns nothing now: {status}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
