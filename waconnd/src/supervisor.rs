@@ -62,6 +62,7 @@ impl Supervisor {
                 (Stores::Files { dir }, registry, entries, None)
             }
             Some(db) => {
+                crate::fdlimit::use_database();
                 // A query waits for a connection no longer than a few
                 // renewals: while the database is away, answers say so
                 // rather than hang.
@@ -413,7 +414,7 @@ impl Supervisor {
                 ErrorCode::LimitReached,
                 format!(
                     "cannot pair {number}: waconnd runs {running} numbers and its open files limit carries about {fit} ({} descriptors each); raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) and restart waconnd",
-                    crate::fdlimit::PER_SESSION
+                    crate::fdlimit::per_session()
                 ),
             ));
         }

@@ -73,6 +73,10 @@ async fn pair_restart_without_qr_drop_and_logout_on_postgres() {
     assert_eq!(rows, 0);
     let log = node.log();
     assert!(!log.contains(fleet.db.password()), "no password in the log");
+    assert!(
+        log.contains("(1 descriptor each)"),
+        "a number holds its socket only: {log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
