@@ -44,12 +44,39 @@ Register-ArgumentCompleter -Native -CommandName 'waconnd' -ScriptBlock {
             [CompletionResult]::new('--notify-timeout', '--notify-timeout', [CompletionResultType]::ParameterName, 'How long one POST or one --notify-exec command may take')
             [CompletionResult]::new('--notify-queue', '--notify-queue', [CompletionResultType]::ParameterName, 'How many changes each webhook or command holds while it catches up; past that the oldest are dropped (and counted in the metrics)')
             [CompletionResult]::new('--wa-ca', '--wa-ca', [CompletionResultType]::ParameterName, 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server''s self-signed one)')
+            [CompletionResult]::new('--database', '--database', [CompletionResultType]::ParameterName, 'Keep every number''s credentials and the registry in this PostgreSQL database instead of the data directory, shared by every node that names it (see SEVERAL MACHINES). The password is never shown')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'This node''s name among those sharing --database [default: the host name]')
+            [CompletionResult]::new('--lease-renew', '--lease-renew', [CompletionResultType]::ParameterName, 'How often a node renews its lease in --database')
+            [CompletionResult]::new('--lease-self-fence', '--lease-self-fence', [CompletionResultType]::ParameterName, 'A node that could not renew its lease for this long closes all its sessions itself (T1)')
+            [CompletionResult]::new('--lease-takeover', '--lease-takeover', [CompletionResultType]::ParameterName, 'Peers take a node''s numbers once its lease is this old (T2); at least T1 plus a renewal and a half plus 5s')
+            [CompletionResult]::new('--handoff', '--handoff', [CompletionResultType]::ParameterName, 'On SIGTERM, hand every number to the other nodes, one by one, before stopping (as `wactl drain` does)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy the data directory''s numbers (credentials and registry) into a PostgreSQL database, then run waconnd with --database URL: they connect from it with no QR. The data directory is left as it was')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'waconnd;migrate' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The database to copy into')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace); RUST_LOG overrides')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'waconnd;help' {
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy the data directory''s numbers (credentials and registry) into a PostgreSQL database, then run waconnd with --database URL: they connect from it with no QR. The data directory is left as it was')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'waconnd;help;migrate' {
+            break
+        }
+        'waconnd;help;help' {
             break
         }
     })

@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'wactl' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Everything known about a number, with its recent transitions')
             [CompletionResult]::new('reconnect', 'reconnect', [CompletionResultType]::ParameterValue, 'Reconnect a number now, resetting its backoff')
             [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Unlink a number''s device from the phone (when connected), delete its credentials and forget it')
+            [CompletionResult]::new('drain', 'drain', [CompletionResultType]::ParameterValue, 'Hand every number of this node to the other nodes sharing its --database, one at a time (each offline for seconds), for a rolling upgrade; the node then takes no more until it restarts')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Health check for cron: silent and exit 0 when every number (default: all) is connected or was disconnected for less than the grace; otherwise one line per problem, saying what to do, and exit 3 (recovering on its own) or 4 (needs a person)')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Follow state changes live until interrupted')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus text exposition of every session, for node_exporter''s textfile collector. With the daemon down it still prints one, `waconn_up 0`, and exits 69')
@@ -89,6 +90,13 @@ Register-ArgumentCompleter -Native -CommandName 'wactl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wactl;drain' {
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The daemon''s socket [default: the first that exists of $XDG_RUNTIME_DIR/waconn/waconnd.sock, /run/user/UID/waconn/waconnd.sock and /tmp/waconn-UID/waconnd.sock]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wactl;check' {
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Tolerate a number that left CONNECTED less than this long ago and is recovering on its own (e.g. 30s, 5m)')
             [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The daemon''s socket [default: the first that exists of $XDG_RUNTIME_DIR/waconn/waconnd.sock, /run/user/UID/waconn/waconnd.sock and /tmp/waconn-UID/waconnd.sock]')
@@ -127,6 +135,7 @@ Register-ArgumentCompleter -Native -CommandName 'wactl' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Everything known about a number, with its recent transitions')
             [CompletionResult]::new('reconnect', 'reconnect', [CompletionResultType]::ParameterValue, 'Reconnect a number now, resetting its backoff')
             [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Unlink a number''s device from the phone (when connected), delete its credentials and forget it')
+            [CompletionResult]::new('drain', 'drain', [CompletionResultType]::ParameterValue, 'Hand every number of this node to the other nodes sharing its --database, one at a time (each offline for seconds), for a rolling upgrade; the node then takes no more until it restarts')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Health check for cron: silent and exit 0 when every number (default: all) is connected or was disconnected for less than the grace; otherwise one line per problem, saying what to do, and exit 3 (recovering on its own) or 4 (needs a person)')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Follow state changes live until interrupted')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Prometheus text exposition of every session, for node_exporter''s textfile collector. With the daemon down it still prints one, `waconn_up 0`, and exits 69')
@@ -150,6 +159,9 @@ Register-ArgumentCompleter -Native -CommandName 'wactl' -ScriptBlock {
             break
         }
         'wactl;help;drop' {
+            break
+        }
+        'wactl;help;drain' {
             break
         }
         'wactl;help;check' {

@@ -41,12 +41,35 @@ set edit:completion:arg-completer[waconnd] = {|@words|
             cand --notify-timeout 'How long one POST or one --notify-exec command may take'
             cand --notify-queue 'How many changes each webhook or command holds while it catches up; past that the oldest are dropped (and counted in the metrics)'
             cand --wa-ca 'Trust this certificate (PEM) for a wss:// socket URL (test builds only: a mockwa server''s self-signed one)'
+            cand --database 'Keep every number''s credentials and the registry in this PostgreSQL database instead of the data directory, shared by every node that names it (see SEVERAL MACHINES). The password is never shown'
+            cand --node 'This node''s name among those sharing --database [default: the host name]'
+            cand --lease-renew 'How often a node renews its lease in --database'
+            cand --lease-self-fence 'A node that could not renew its lease for this long closes all its sessions itself (T1)'
+            cand --lease-takeover 'Peers take a node''s numbers once its lease is this old (T2); at least T1 plus a renewal and a half plus 5s'
+            cand --handoff 'On SIGTERM, hand every number to the other nodes, one by one, before stopping (as `wactl drain` does)'
             cand -v 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
             cand --verbose 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand migrate 'Copy the data directory''s numbers (credentials and registry) into a PostgreSQL database, then run waconnd with --database URL: they connect from it with no QR. The data directory is left as it was'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'waconnd;migrate'= {
+            cand --to 'The database to copy into'
+            cand -v 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
+            cand --verbose 'Log more (-v: debug, -vv: trace); RUST_LOG overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'waconnd;help'= {
+            cand migrate 'Copy the data directory''s numbers (credentials and registry) into a PostgreSQL database, then run waconnd with --database URL: they connect from it with no QR. The data directory is left as it was'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'waconnd;help;migrate'= {
+        }
+        &'waconnd;help;help'= {
         }
     ]
     $completions[$command]

@@ -22,6 +22,9 @@ _wactl() {
             wactl,completions)
                 cmd="wactl__subcmd__completions"
                 ;;
+            wactl,drain)
+                cmd="wactl__subcmd__drain"
+                ;;
             wactl,drop)
                 cmd="wactl__subcmd__drop"
                 ;;
@@ -54,6 +57,9 @@ _wactl() {
                 ;;
             wactl__subcmd__help,completions)
                 cmd="wactl__subcmd__help__subcmd__completions"
+                ;;
+            wactl__subcmd__help,drain)
+                cmd="wactl__subcmd__help__subcmd__drain"
                 ;;
             wactl__subcmd__help,drop)
                 cmd="wactl__subcmd__help__subcmd__drop"
@@ -89,7 +95,7 @@ _wactl() {
 
     case "${cmd}" in
         wactl)
-            opts="-h -V --socket --color --help --version pair list status inspect reconnect drop check events metrics completions help"
+            opts="-h -V --socket --color --help --version pair list status inspect reconnect drop drain check events metrics completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +197,39 @@ _wactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wactl__subcmd__drain)
+            opts="-h --socket --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wactl__subcmd__drop)
             opts="-h --socket --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -258,7 +297,7 @@ _wactl() {
             return 0
             ;;
         wactl__subcmd__help)
-            opts="pair list status inspect reconnect drop check events metrics completions help"
+            opts="pair list status inspect reconnect drop drain check events metrics completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +325,20 @@ _wactl() {
             return 0
             ;;
         wactl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wactl__subcmd__help__subcmd__drain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[wactl] = {|@words|
             cand inspect 'Everything known about a number, with its recent transitions'
             cand reconnect 'Reconnect a number now, resetting its backoff'
             cand drop 'Unlink a number''s device from the phone (when connected), delete its credentials and forget it'
+            cand drain 'Hand every number of this node to the other nodes sharing its --database, one at a time (each offline for seconds), for a rolling upgrade; the node then takes no more until it restarts'
             cand check 'Health check for cron: silent and exit 0 when every number (default: all) is connected or was disconnected for less than the grace; otherwise one line per problem, saying what to do, and exit 3 (recovering on its own) or 4 (needs a person)'
             cand events 'Follow state changes live until interrupted'
             cand metrics 'Prometheus text exposition of every session, for node_exporter''s textfile collector. With the daemon down it still prints one, `waconn_up 0`, and exits 69'
@@ -79,6 +80,12 @@ set edit:completion:arg-completer[wactl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wactl;drain'= {
+            cand --socket 'The daemon''s socket [default: the first that exists of $XDG_RUNTIME_DIR/waconn/waconnd.sock, /run/user/UID/waconn/waconnd.sock and /tmp/waconn-UID/waconnd.sock]'
+            cand --color 'When to color output: `auto` colors a terminal unless NO_COLOR is set (CLICOLOR=0 turns it off, CLICOLOR_FORCE=1 on)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wactl;check'= {
             cand --grace 'Tolerate a number that left CONNECTED less than this long ago and is recovering on its own (e.g. 30s, 5m)'
             cand --socket 'The daemon''s socket [default: the first that exists of $XDG_RUNTIME_DIR/waconn/waconnd.sock, /run/user/UID/waconn/waconnd.sock and /tmp/waconn-UID/waconnd.sock]'
@@ -113,6 +120,7 @@ set edit:completion:arg-completer[wactl] = {|@words|
             cand inspect 'Everything known about a number, with its recent transitions'
             cand reconnect 'Reconnect a number now, resetting its backoff'
             cand drop 'Unlink a number''s device from the phone (when connected), delete its credentials and forget it'
+            cand drain 'Hand every number of this node to the other nodes sharing its --database, one at a time (each offline for seconds), for a rolling upgrade; the node then takes no more until it restarts'
             cand check 'Health check for cron: silent and exit 0 when every number (default: all) is connected or was disconnected for less than the grace; otherwise one line per problem, saying what to do, and exit 3 (recovering on its own) or 4 (needs a person)'
             cand events 'Follow state changes live until interrupted'
             cand metrics 'Prometheus text exposition of every session, for node_exporter''s textfile collector. With the daemon down it still prints one, `waconn_up 0`, and exits 69'
@@ -130,6 +138,8 @@ set edit:completion:arg-completer[wactl] = {|@words|
         &'wactl;help;reconnect'= {
         }
         &'wactl;help;drop'= {
+        }
+        &'wactl;help;drain'= {
         }
         &'wactl;help;check'= {
         }

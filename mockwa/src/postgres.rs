@@ -115,6 +115,30 @@ impl PostgresServer {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// Stops the server as an outage would (fast shutdown: open sessions
+    /// are ended), keeping its data; [`PostgresServer::resume`] starts it
+    /// again on the same port.
+    pub fn halt(&mut self) -> anyhow::Result<()> {
+        self.shutdown()
+    }
+
+    /// Starts a halted server again on its port, with its data.
+    pub fn resume(&mut self) -> anyhow::Result<()> {
+        if self.running {
+            return Ok(());
+        }
+        let mut pg_ctl = self.server_command("pg_ctl");
+        pg_ctl
+            .arg("-D")
+            .arg(self.data_dir())
+            .arg("-l")
+            .arg(self.log_path())
+            .args(["-w", "-t", "60", "start"]);
+        checked(pg_ctl, "pg_ctl start")?;
+        self.running = true;
+        Ok(())
+    }
+
     /// Stops the server (fast shutdown: open sessions are ended) and removes
     /// its files.
     pub fn stop(mut self) -> anyhow::Result<()> {

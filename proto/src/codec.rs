@@ -167,6 +167,7 @@ mod tests {
             phone_seen_at: Some(1_700_000_000_000),
             messages_received: 0,
             last_message_at: None,
+            node: None,
         };
         let list = Response::Sessions((0..10_000).map(info).collect());
         let frame = encode(&list).expect("encode");

@@ -27,7 +27,7 @@ pub use state::SessionState;
 /// The protocol number both sides send in [`Hello`]; bumped on any change
 /// of the messages' encoding (bincode encodes structs field by field, so an
 /// added field is a change). The golden frames in `tests/golden.rs` pin it.
-pub const PROTOCOL: u32 = 4;
+pub const PROTOCOL: u32 = 5;
 
 /// The version of this build, sent in [`Hello`] and shown by `wactl status`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

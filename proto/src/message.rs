@@ -40,7 +40,14 @@ pub enum Request {
     /// Like [`Request::Pair`], linking with an 8-character code typed on
     /// the phone instead of a QR scan.
     PairCode(PairRequest),
+    /// Hand every number of this node to the other nodes sharing its
+    /// database, one at a time.
+    Drain(DrainRequest),
 }
+
+/// Hand this node's numbers over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrainRequest {}
 
 /// Register `number` if new and stream its pairing until it is connected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +214,9 @@ pub struct SessionInfo {
     /// When the last of them arrived (epoch ms).
     #[serde(default)]
     pub last_message_at: Option<i64>,
+    /// The node that runs it, when nodes share a database.
+    #[serde(default)]
+    pub node: Option<String>,
 }
 
 /// A state change with its reason.
@@ -269,6 +279,29 @@ pub struct DaemonInfo {
     /// How the push alerts fare, one entry per `--notify` URL and
     /// `--notify-exec` command, in the order given.
     pub notifications: Vec<SinkStats>,
+    /// Where the credentials live: `files` (the data directory) or
+    /// `postgres`.
+    pub engine: String,
+    /// The shared database's URL, without its password, if any.
+    pub database: Option<String>,
+    /// This node's name, on a shared database.
+    pub node: Option<String>,
+    /// Every node sharing the database, this one included.
+    pub nodes: Vec<NodeInfo>,
+}
+
+/// A node sharing the database, as the database sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// Its name.
+    pub name: String,
+    /// Milliseconds since its last heartbeat, on the database's clock.
+    pub heartbeat_age_ms: i64,
+    /// How many numbers it owns.
+    pub numbers: u64,
+    /// `live`, `draining`, `stopped` (cleanly) or `lapsed` (no heartbeat
+    /// for the takeover time: its numbers go to the others).
+    pub status: String,
 }
 
 /// Where push alerts go.

@@ -326,6 +326,7 @@ mod tests {
             phone_seen_at: None,
             messages_received: 0,
             last_message_at: None,
+            node: None,
         }
     }
 
@@ -346,6 +347,10 @@ mod tests {
             connect_rate_configured: 50,
             connect_rate_reason: None,
             notifications,
+            engine: "files".into(),
+            database: None,
+            node: None,
+            nodes: Vec::new(),
         }
     }
 

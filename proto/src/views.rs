@@ -57,6 +57,8 @@ pub struct SessionView {
     pub messages_received: u64,
     /// When the last of them arrived.
     pub last_message_at: Option<i64>,
+    /// The node that runs it when nodes share a database; null otherwise.
+    pub node: Option<String>,
 }
 
 impl From<&SessionInfo> for SessionView {
@@ -82,6 +84,7 @@ impl From<&SessionInfo> for SessionView {
             phone_seen_at: s.phone_seen_at,
             messages_received: s.messages_received,
             last_message_at: s.last_message_at,
+            node: s.node.clone(),
         }
     }
 }
@@ -151,6 +154,28 @@ pub struct SystemView {
     pub connect_rate_configured: u32,
     /// Why the rate is below the configured one, if it is.
     pub connect_rate_reason: Option<String>,
+    /// Where the credentials live: `files` or `postgres`.
+    pub engine: String,
+    /// The shared database's URL, without its password.
+    pub database: Option<String>,
+    /// This node's name, on a shared database.
+    pub node: Option<String>,
+    /// Every node sharing the database.
+    pub nodes: Vec<NodeView>,
+}
+
+/// A node sharing the database, in `status --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeView {
+    /// Its name.
+    pub name: String,
+    /// Milliseconds since its last heartbeat.
+    pub heartbeat_age_ms: i64,
+    /// Numbers it owns.
+    pub numbers: u64,
+    /// `live`, `draining`, `stopped` or `lapsed`.
+    pub status: String,
 }
 
 impl SystemView {
@@ -183,6 +208,19 @@ impl SystemView {
             connect_rate: d.connect_rate,
             connect_rate_configured: d.connect_rate_configured,
             connect_rate_reason: d.connect_rate_reason.clone(),
+            engine: d.engine.clone(),
+            database: d.database.clone(),
+            node: d.node.clone(),
+            nodes: d
+                .nodes
+                .iter()
+                .map(|n| NodeView {
+                    name: n.name.clone(),
+                    heartbeat_age_ms: n.heartbeat_age_ms,
+                    numbers: n.numbers,
+                    status: n.status.clone(),
+                })
+                .collect(),
         }
     }
 }

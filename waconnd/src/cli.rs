@@ -8,6 +8,7 @@ use clap::Parser;
 use waconn_proto::paths;
 
 use crate::alerts::{AlertSettings, Retry, Webhook};
+use crate::cluster::settings::DatabaseUrl;
 use crate::secret::Secret;
 use crate::session::context::Presence;
 use crate::version::{Plan, WaVersion};
@@ -119,9 +120,49 @@ pub struct Args {
     /// only: a mockwa server's self-signed one).
     #[arg(long, env = "WACONN_WA_CA", value_name = "FILE")]
     pub wa_ca: Option<PathBuf>,
+    /// Keep every number's credentials and the registry in this PostgreSQL
+    /// database instead of the data directory, shared by every node that
+    /// names it (see SEVERAL MACHINES). The password is never shown.
+    #[arg(long, env = "WACONN_DATABASE", hide_env_values = true, value_name = "URL", value_parser = DatabaseUrl::unchecked)]
+    pub database: Option<DatabaseUrl>,
+    /// This node's name among those sharing --database [default: the host
+    /// name].
+    #[arg(long, env = "WACONN_NODE", value_name = "NAME", value_parser = crate::cluster::settings::parse_node, requires = "database")]
+    pub node: Option<String>,
+    /// How often a node renews its lease in --database.
+    #[arg(long, env = "WACONN_LEASE_RENEW", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lease_renew: Duration,
+    /// A node that could not renew its lease for this long closes all its
+    /// sessions itself (T1).
+    #[arg(long, env = "WACONN_LEASE_SELF_FENCE", default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lease_self_fence: Duration,
+    /// Peers take a node's numbers once its lease is this old (T2); at least
+    /// T1 plus a renewal and a half plus 5s.
+    #[arg(long, env = "WACONN_LEASE_TAKEOVER", default_value = "45s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lease_takeover: Duration,
+    /// On SIGTERM, hand every number to the other nodes, one by one, before
+    /// stopping (as `wactl drain` does).
+    #[arg(long, env = "WACONN_HANDOFF", requires = "database")]
+    pub handoff: bool,
     /// Log more (-v: debug, -vv: trace); RUST_LOG overrides.
-    #[arg(short, long, action = clap::ArgAction::Count)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// What to do instead of running the daemon.
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+}
+
+/// `waconnd`'s subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Sub {
+    /// Copy the data directory's numbers (credentials and registry) into a
+    /// PostgreSQL database, then run waconnd with --database URL: they
+    /// connect from it with no QR. The data directory is left as it was.
+    Migrate {
+        /// The database to copy into.
+        #[arg(long, value_name = "URL", value_parser = DatabaseUrl::unchecked)]
+        to: DatabaseUrl,
+    },
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -189,6 +230,21 @@ pub struct Config {
     pub alerts: crate::alerts::AlertSettings,
     /// Certificate the socket's TLS trusts (feature `test-peer` only).
     pub wa_ca: Option<PathBuf>,
+    /// The shared database, if the credentials live there.
+    pub database: Option<Database>,
+}
+
+/// Where the credentials live when they live in PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// Its URL.
+    pub url: DatabaseUrl,
+    /// This node's name.
+    pub node: String,
+    /// The lease timings.
+    pub timings: crate::cluster::Timings,
+    /// Hand the numbers over on SIGTERM.
+    pub handoff: bool,
 }
 
 /// A refused login asks for a fresh version at most this often.
@@ -242,7 +298,23 @@ impl Config {
                 "cannot find a home directory for the default data directory; pass --data-dir",
             )?,
         };
+        let database = match args.database {
+            Some(url) => Some(Database {
+                url: url.check()?,
+                node: args
+                    .node
+                    .unwrap_or_else(crate::cluster::settings::host_name),
+                timings: crate::cluster::settings::timings(
+                    args.lease_renew,
+                    args.lease_self_fence,
+                    args.lease_takeover,
+                )?,
+                handoff: args.handoff,
+            }),
+            None => None,
+        };
         Ok(Self {
+            database,
             data_dir,
             socket: paths::socket_path(args.socket.as_deref()),
             pairing_ttl: args.pairing_ttl,
@@ -383,17 +455,33 @@ Each \fB\-\-notify\-exec\fR \fICMD\fR is run by \fB/bin/sh \-c\fR once per chang
 "#,
     ),
     (
+        "SEVERAL MACHINES",
+        r#"
+With \fB\-\-database\fR \fIURL\fR (\fBpostgres://USER:PASSWORD@HOST:PORT/DATABASE\fR) every number's credentials, the registry and the leases live in that PostgreSQL database, shared by every node that names it; the schema is migrated at start. The password is never shown: logs, errors and \fBwactl status\fR print \fBpostgres://USER:***@...\fR. Each node has a \fB\-\-node\fR name (default: the host name) and renews its lease every \fB\-\-lease\-renew\fR.
+.TP
+\fB\-\-lease\-self\-fence\fR \fIT1\fR
+A node that could not renew for T1 closes every session itself (\fBDISCONNECTED\fR, waiting for the database) and connects them again when the database answers. An outage shorter than T1 changes nothing.
+.TP
+\fB\-\-lease\-takeover\fR \fIT2\fR
+The other nodes claim a node's numbers once its lease is T2 old, on the database's clock; at least T1 plus a renewal and a half plus 5 s, so a number has stopped on its node before another starts it.
+.PP
+Every credential and registry write checks in its transaction that the node still owns the number at its epoch; a node that lost a number writes nothing more for it and lets it go, and a \fBreplaced\fR stream makes a number \fBREPLACED\fR only on the node that owns it. Numbers with no node (new in the database, or of a node that stopped) go to the live nodes with the fewest numbers. \fBwactl drain\fR, or SIGTERM with \fB\-\-handoff\fR, hands a node's numbers to the others one at a time.
+.PP
+\fBwaconnd migrate \-\-to\fR \fIURL\fR copies the data directory's paired numbers (credentials and registry entries) into the database and says what it copied; the directory is left as it was and must not be in use. The numbers then connect from the database with no QR.
+"#,
+    ),
+    (
         "SIGNALS",
         r#"
 .TP
 \fBSIGTERM\fR, \fBSIGINT\fR
-Stop accepting requests, close every session gracefully (never logging out), save the registry, remove the socket, exit 0.
+Stop accepting requests, close every session gracefully (never logging out), save the registry, remove the socket, exit 0. With \fB\-\-handoff\fR, first hand every number to the other nodes sharing the database.
 "#,
     ),
     (
         "LIMITS",
         r#"
-Each number holds four file descriptors for good: its socket, and its SQLite store's database, WAL and WAL index. The daemon raises its soft limit to the hard one at start and says how many numbers it carries (the limit less 100, divided by 4), warns when the restored sessions will not fit, refuses to pair a new number past it (\fBlimit_reached\fR, with the limit and the fix), keeps the last 16 descriptors for clients and registry writes, and a session that finds no room says \fBout of file descriptors: the limit is N\fR in its reason and the log. Raise \fBLimitNOFILE\fR (or the hard \fBulimit \-n\fR) to 4 per number plus 100; the unit's 65536 carries about 16,000 numbers.
+Each number holds four file descriptors for good: its socket, and its SQLite store's database, WAL and WAL index. The daemon raises its soft limit to the hard one at start and says how many numbers it carries (the limit less 100, divided by 4), warns when the restored sessions will not fit, refuses to pair a new number past it (\fBlimit_reached\fR, with the limit and the fix), keeps the last 16 descriptors for clients and registry writes, and a session that finds no room says \fBout of file descriptors: the limit is N\fR in its reason and the log. Raise \fBLimitNOFILE\fR (or the hard \fBulimit \-n\fR) to 4 per number plus 100; the unit's 65536 carries about 16,000 numbers. With \fB\-\-database\fR a number holds its socket only (one descriptor; the pool's 16 connections are counted once).
 .PP
 A registry that cannot be written (disk full, read\-only) fails \fBwactl pair\fR and \fBwactl drop\fR with the reason, leaves the previous registry in place and is retried every 2 s.
 "#,

@@ -1,11 +1,37 @@
 //! Open file descriptors: the limit raised at start, and running out said
 //! plainly (the limit and the fix), never a silent stall.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-/// What each session holds for good: its socket, and its store's
-/// database, WAL and WAL index.
-pub const PER_SESSION: u64 = 4;
+/// What each session holds for good on the files engine: its socket, and
+/// its store's database, WAL and WAL index.
+pub const FILES_PER_SESSION: u64 = 4;
+
+/// What each session holds on a shared database: its socket (the pool's
+/// connections are counted once, in the base).
+pub const DATABASE_PER_SESSION: u64 = 1;
+
+/// The pool's connections to a shared database.
+const POOL: u64 = 16;
+
+static PER_SESSION: AtomicU64 = AtomicU64::new(FILES_PER_SESSION);
+static EXTRA_BASE: AtomicU64 = AtomicU64::new(0);
+
+/// Descriptors each session holds for good, on this daemon's engine.
+pub fn per_session() -> u64 {
+    PER_SESSION.load(Ordering::Relaxed)
+}
+
+/// The credentials live in a shared database: a session holds its socket
+/// only, and the pool holds its own.
+pub fn use_database() {
+    PER_SESSION.store(DATABASE_PER_SESSION, Ordering::Relaxed);
+    EXTRA_BASE.store(POOL, Ordering::Relaxed);
+}
+
+fn base() -> u64 {
+    BASE + EXTRA_BASE.load(Ordering::Relaxed)
+}
 
 /// Raises the soft limit on open files to the hard limit.
 pub fn raise() {
@@ -45,7 +71,7 @@ const RESERVE: u64 = 16;
 /// that: one `fcntl`, however many are open.
 pub fn room_for_session() -> bool {
     let Some(limit) = limit() else { return true };
-    let kept = RESERVE + PER_SESSION;
+    let kept = RESERVE + per_session();
     let Some(probe) = limit.checked_sub(kept) else {
         return false;
     };
@@ -64,7 +90,7 @@ pub fn room_for_session() -> bool {
 
 /// How many sessions the limit carries, if there is one.
 pub fn capacity() -> Option<u64> {
-    limit().map(|limit| limit.saturating_sub(BASE + RESERVE) / PER_SESSION)
+    limit().map(|limit| limit.saturating_sub(base() + RESERVE) / per_session())
 }
 
 /// Says at start how many sessions the limit carries, and warns when
@@ -73,14 +99,20 @@ pub fn check_capacity(sessions: usize) {
     let (Some(limit), Some(fit)) = (limit(), capacity()) else {
         return;
     };
+    let each = per_session();
     if sessions as u64 > fit {
         tracing::warn!(
-            "{sessions} session(s) need about {} file descriptors ({PER_SESSION} each) but the limit is {limit}: about {fit} will fit; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) to {PER_SESSION} per number plus 100",
-            sessions as u64 * PER_SESSION + BASE + RESERVE
+            "{sessions} session(s) need about {} file descriptors ({each} each) but the limit is {limit}: about {fit} will fit; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) to {each} per number plus 100",
+            sessions as u64 * each + base() + RESERVE
         );
     } else {
+        let unit = if each == 1 {
+            "descriptor"
+        } else {
+            "descriptors"
+        };
         tracing::info!(
-            "the open files limit {limit} carries about {fit} numbers ({PER_SESSION} descriptors each)"
+            "the open files limit {limit} carries about {fit} numbers ({each} {unit} each)"
         );
     }
 }
@@ -107,8 +139,9 @@ pub fn exhausted_now() -> bool {
 /// Says what ran out and how to fix it; logged at most once a minute.
 pub fn explain() -> String {
     let limit = limit().map_or("unlimited".to_owned(), |l| l.to_string());
+    let each = per_session();
     let message = format!(
-        "out of file descriptors: the limit is {limit} and each number needs {PER_SESSION}; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) to {PER_SESSION} per number plus 100, then restart waconnd or run `wactl reconnect`"
+        "out of file descriptors: the limit is {limit} and each number needs {each}; raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) to {each} per number plus 100, then restart waconnd or run `wactl reconnect`"
     );
     static LAST: AtomicI64 = AtomicI64::new(0);
     let now = crate::time::now_ms();

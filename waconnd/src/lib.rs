@@ -10,6 +10,7 @@
 
 mod alerts;
 pub mod cli;
+pub mod cluster;
 pub mod engine;
 mod fdlimit;
 mod fsutil;
@@ -18,6 +19,7 @@ mod http;
 mod limiter;
 mod link;
 mod lock;
+pub mod migrate;
 mod notify;
 mod pushback;
 mod registry;
@@ -78,6 +80,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     notifier.send(&format!("READY=1\nSTATUS={}", status(&supervisor)));
     let reporter = tokio::spawn(report(Arc::clone(&supervisor), Arc::clone(&notifier)));
     shutdown.await;
+    if config.database.as_ref().is_some_and(|db| db.handoff) {
+        tracing::info!("shutting down: handing every number to the other nodes first");
+        notifier.send("STATUS=handing numbers over");
+        match supervisor.drain().await {
+            Ok(done) => tracing::info!("{done}"),
+            Err(e) => tracing::warn!("cannot hand the numbers over: {}", e.message),
+        }
+    }
     tracing::info!("shutting down: closing sessions (no logout)");
     notifier.send("STOPPING=1\nSTATUS=closing sessions");
     reporter.abort();

@@ -3,16 +3,26 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use waconnd::cli::Sub;
 use waconnd::{Args, Config};
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
     init_logging(args.verbose);
+    let command = args.command.take();
     let result = Config::from_args(args).and_then(|config| {
-        tokio::runtime::Builder::new_multi_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
-            .build()?
-            .block_on(waconnd::run(config))
+            .build()?;
+        match command {
+            None => runtime.block_on(waconnd::run(config)),
+            Some(Sub::Migrate { to }) => runtime.block_on(async {
+                let to = to.check()?;
+                let done = waconnd::migrate::run(&config.data_dir, &to).await?;
+                println!("{}", waconnd::migrate::report(&done, &to));
+                Ok(())
+            }),
+        }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

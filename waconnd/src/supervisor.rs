@@ -2,22 +2,24 @@
 //! orphaned stores), registers new numbers, reaches a session, and closes
 //! them all at shutdown. The request handlers build on it.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 use waconn_proto::{ErrorCode, ErrorReply, Number, SessionState, StateEvent};
 
 use crate::cli::Config;
+use crate::cluster::{Cluster, ClusterEvent, PgSink};
+use crate::engine::postgres::{PgEngine, PgOptions};
 use crate::limiter::ConnectLimiter;
 use crate::link::LinkSettings;
 use crate::pushback::Pushback;
-use crate::registry::{Entry, Registry};
+use crate::registry::{Entry, Registry, Sink};
 use crate::session::context::SessionContext;
 use crate::session::policy::Settings;
 use crate::session::record::Record;
 use crate::session::table::SessionTable;
 use crate::session::{self, Command, SessionHandle};
+use crate::store::Stores;
 use crate::time::now_ms;
 use crate::version::VersionSource;
 
@@ -47,11 +49,43 @@ pub fn unknown(number: &Number) -> ErrorReply {
 }
 
 impl Supervisor {
-    /// Restores the registry and starts every session.
+    /// Restores the registry and starts every session: those of the data
+    /// directory, or, on a shared database, those the cluster gives this
+    /// node.
     pub async fn start(config: Config) -> anyhow::Result<Arc<Self>> {
-        crate::fsutil::private_dir(&config.data_dir.join("sessions"))?;
-        let entries = crate::registry::load(&config.data_dir)?;
-        let registry = Arc::new(Registry::start(&config.data_dir, entries.clone()));
+        let (stores, registry, entries, cluster_events) = match &config.database {
+            None => {
+                let dir = config.data_dir.join("sessions");
+                crate::fsutil::private_dir(&dir)?;
+                let entries = crate::registry::load(&config.data_dir)?;
+                let registry = Registry::start(&config.data_dir, entries.clone());
+                (Stores::Files { dir }, registry, entries, None)
+            }
+            Some(db) => {
+                crate::fdlimit::use_database();
+                // A query waits for a connection no longer than a few
+                // renewals: while the database is away, answers say so
+                // rather than hang.
+                let options = PgOptions {
+                    acquire_timeout: (db.timings.renew * 4).max(std::time::Duration::from_secs(2)),
+                    ..PgOptions::default()
+                };
+                let pg = PgEngine::connect_with(db.url.expose(), options).await?;
+                let (cluster, events) = Cluster::join(pg, db.node.clone(), db.timings).await?;
+                let sink = Sink::Rows(Box::new(PgSink::new(Arc::clone(&cluster))));
+                // Other nodes read the rows: checkpointed every two
+                // renewals (only changed rows are written).
+                let checkpoint = (db.timings.renew * 2).max(std::time::Duration::from_secs(1));
+                let registry = Registry::start_with(sink, Vec::new(), checkpoint);
+                (
+                    Stores::Database(cluster),
+                    registry,
+                    Vec::new(),
+                    Some(events),
+                )
+            }
+        };
+        let registry = Arc::new(registry);
         let records: Vec<Record> = entries.into_iter().map(Record::from).collect();
         let limiter = Arc::new(ConnectLimiter::new(config.connect_rate));
         // Subscribers that fall this far behind skip ahead.
@@ -77,6 +111,7 @@ impl Supervisor {
             version: VersionSource::start(config.version.clone(), &config.data_dir),
             pushback: Pushback::start(limiter),
             registry,
+            stores,
             events: events.clone(),
             table: Arc::new(SessionTable::default()),
         });
@@ -91,29 +126,26 @@ impl Supervisor {
         let now = now_ms();
         let mut restored = Vec::new();
         for mut record in records {
-            let info = &mut record.info;
-            info.has_qr = false;
-            let connect = match info.state {
-                SessionState::Pairing if info.pairing_deadline.is_some_and(|d| d <= now) => {
-                    tracing::info!("{}: removed: never paired within its deadline", info.number);
-                    shared.delete_store(&info.number);
-                    continue;
-                }
-                SessionState::LoggedOut if info.forget_at.is_some_and(|d| d <= now) => continue,
-                SessionState::Pairing | SessionState::LoggedOut => false,
-                SessionState::Replaced | SessionState::Failed => false,
-                SessionState::Banned | SessionState::Outdated => false,
-                _ => {
-                    record.transition(SessionState::Connecting, "daemon started", now);
-                    true
-                }
-            };
+            let info = &record.info;
+            if info.state == SessionState::Pairing
+                && info.pairing_deadline.is_some_and(|d| d <= now)
+            {
+                tracing::info!("{}: removed: never paired within its deadline", info.number);
+                shared.delete_store(&info.number).await;
+                continue;
+            }
+            if info.state == SessionState::LoggedOut && info.forget_at.is_some_and(|d| d <= now) {
+                continue;
+            }
+            let connect = resume(&mut record, "daemon started", now);
             restored.push(record.info.number.to_string());
             shared.spawn(record, connect);
         }
-        for record in shared.adopt_orphans(&restored).await {
-            restored.push(record.info.number.to_string());
-            shared.spawn(record, true);
+        if matches!(shared.ctx.stores, Stores::Files { .. }) {
+            for record in shared.adopt_orphans(&restored).await {
+                restored.push(record.info.number.to_string());
+                shared.spawn(record, true);
+            }
         }
         const NAMED: usize = 20;
         let more = restored.len().saturating_sub(NAMED);
@@ -128,18 +160,137 @@ impl Supervisor {
             }
         );
         crate::fdlimit::check_capacity(restored.len());
-        // Restored and adopted as they are now; a failure is logged and
-        // retried, and the sessions run meanwhile.
-        let entries = shared.ctx.table.records().iter().map(Entry::from).collect();
-        let _ = shared.ctx.registry.checkpoint(Some(entries)).await;
+        match cluster_events {
+            None => {
+                // Restored and adopted as they are now; a failure is logged
+                // and retried, and the sessions run meanwhile.
+                let entries = shared.ctx.table.records().iter().map(Entry::from).collect();
+                let _ = shared.ctx.registry.checkpoint(Some(entries)).await;
+            }
+            Some(inbox) => {
+                tokio::spawn(Arc::clone(&shared).serve_cluster(inbox));
+                if let Some(cluster) = shared.cluster() {
+                    cluster.start();
+                }
+            }
+        }
         Ok(shared)
+    }
+
+    /// The cluster this node belongs to, on a shared database.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.ctx.stores.cluster()
+    }
+
+    /// Starts the numbers the cluster gives this node and stops those it
+    /// lost.
+    async fn serve_cluster(
+        self: Arc<Self>,
+        mut inbox: tokio::sync::mpsc::UnboundedReceiver<ClusterEvent>,
+    ) {
+        while let Some(event) = inbox.recv().await {
+            match event {
+                ClusterEvent::Adopt { entry, why } => {
+                    let mut record = Record::from(*entry);
+                    let number = record.info.number.clone();
+                    if self.ctx.table.lock().contains_key(&number) {
+                        continue;
+                    }
+                    let connect = resume(&mut record, &why, now_ms());
+                    tracing::info!("{number}: runs on this node: {why}");
+                    self.ctx.registry.put(Entry::from(&record));
+                    self.spawn(record, connect);
+                }
+                ClusterEvent::Lost { number, owner } => {
+                    let why = owner.map_or_else(
+                        || "it has no owner in the database any more".to_string(),
+                        |node| format!("node `{node}` owns it now"),
+                    );
+                    self.release(&number, why, false).await;
+                }
+            }
+        }
+    }
+
+    /// Stops `number`'s session here, writing nothing more; `handing` keeps
+    /// the claim for a hand-over.
+    async fn release(&self, number: &Number, why: String, handing: bool) {
+        let Ok(commands) = self.commands(number) else {
+            return;
+        };
+        let (done, stopped) = oneshot::channel();
+        if commands
+            .send(Command::Release { why, handing, done })
+            .is_ok()
+        {
+            let _ = stopped.await;
+        }
+    }
+
+    /// Hands every number of this node to the other live nodes, one at a
+    /// time, each stopped here before it is handed over; the node claims no
+    /// more. Answers what it did.
+    pub async fn drain(&self) -> Result<String, ErrorReply> {
+        let Some(cluster) = self.cluster() else {
+            return Err(ErrorReply::new(
+                ErrorCode::InvalidState,
+                "this waconnd keeps its numbers in its data directory: only nodes sharing a --database can hand numbers over".to_string(),
+            ));
+        };
+        let internal = |e: anyhow::Error| ErrorReply::new(ErrorCode::Internal, format!("{e:#}"));
+        let peers = cluster.peers().await.map_err(internal)?;
+        if peers.is_empty() {
+            return Err(ErrorReply::new(
+                ErrorCode::InvalidState,
+                format!(
+                    "no other live node shares {}: start waconnd on another machine with the same --database first",
+                    cluster.engine().url()
+                ),
+            ));
+        }
+        cluster.set_draining(true).await.map_err(internal)?;
+        let mut numbers: Vec<Number> = self.ctx.table.lock().keys().cloned().collect();
+        numbers.sort();
+        let mut moved = 0;
+        let mut to = std::collections::BTreeMap::<String, usize>::new();
+        for number in numbers {
+            let Some(fence) = cluster.fence(&number) else {
+                continue;
+            };
+            self.release(&number, "handed over (drain)".into(), true)
+                .await;
+            match cluster.hand_over(&number, fence.epoch).await {
+                Ok(Some(node)) => {
+                    tracing::info!("{number}: handed over to node `{node}`");
+                    moved += 1;
+                    *to.entry(node).or_default() += 1;
+                }
+                Ok(None) | Err(_) => {
+                    // Taken back by this node's next look at the owners.
+                    tracing::warn!("{number}: no node took it; this node runs it again");
+                    cluster.released(&number);
+                }
+            }
+        }
+        let to: Vec<String> = to
+            .iter()
+            .map(|(node, n)| format!("{n} to `{node}`"))
+            .collect();
+        Ok(format!(
+            "node `{}` handed {moved} number(s) over ({}); it takes no more until it restarts",
+            cluster.node,
+            if to.is_empty() {
+                "none".to_string()
+            } else {
+                to.join(", ")
+            }
+        ))
     }
 
     /// Starts the session of `record` and puts it in the table.
     fn spawn(&self, record: Record, connect: bool) {
         let number = record.info.number.clone();
-        let store = self.store_path(&number);
-        let handle = session::spawn(Arc::clone(&self.ctx), store, record, connect);
+        let handle = session::spawn(Arc::clone(&self.ctx), record, connect);
         let sessions = self.ctx.table.insert(number, handle);
         self.ctx.pushback.set_sessions(sessions);
     }
@@ -188,7 +339,7 @@ impl Supervisor {
                     tracing::warn!(
                         "{number}: removed a credential store that was never paired and had no registry entry"
                     );
-                    self.delete_store(&number);
+                    self.delete_store(&number).await;
                 }
                 Err(e) => {
                     tracing::error!("{number}: left an unreadable credential store alone: {e:#}")
@@ -198,17 +349,14 @@ impl Supervisor {
         adopted
     }
 
-    /// Where `number`'s credentials live.
-    pub fn store_path(&self, number: &Number) -> PathBuf {
-        self.config
-            .data_dir
-            .join("sessions")
-            .join(format!("{number}.db"))
+    /// Where the credentials live.
+    pub fn stores(&self) -> &Stores {
+        &self.ctx.stores
     }
 
-    fn delete_store(&self, number: &Number) {
-        if let Err(e) = crate::fsutil::remove_store(&self.store_path(number)) {
-            tracing::error!("{number}: cannot delete credential store: {e}");
+    async fn delete_store(&self, number: &Number) {
+        if let Err(e) = self.ctx.stores.delete(number).await {
+            tracing::error!("{number}: cannot delete credentials: {e:#}");
         }
     }
 
@@ -266,7 +414,7 @@ impl Supervisor {
                 ErrorCode::LimitReached,
                 format!(
                     "cannot pair {number}: waconnd runs {running} numbers and its open files limit carries about {fit} ({} descriptors each); raise LimitNOFILE in the systemd unit (or the hard `ulimit -n`) and restart waconnd",
-                    crate::fdlimit::PER_SESSION
+                    crate::fdlimit::per_session()
                 ),
             ));
         }
@@ -275,16 +423,31 @@ impl Supervisor {
         let record = Record::new_pairing(number.clone(), now, deadline);
         // On disk before anyone can see it: a crash from now on must not
         // lose the number.
-        self.ctx
-            .registry
-            .put_durably(Entry::from(&record))
-            .await
-            .map_err(|e| {
-                ErrorReply::new(
-                    ErrorCode::Internal,
-                    format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
-                )
-            })?;
+        let failed = |e: &dyn std::fmt::Display| {
+            ErrorReply::new(
+                ErrorCode::Internal,
+                format!("{number} is not paired: {e}, then run `wactl pair {number}` again"),
+            )
+        };
+        match self.cluster() {
+            None => self
+                .ctx
+                .registry
+                .put_durably(Entry::from(&record))
+                .await
+                .map_err(|e| failed(&e))?,
+            Some(cluster) => {
+                // Its owner row and its entry in one transaction.
+                cluster.register(&Entry::from(&record)).await.map_err(|e| {
+                    if format!("{e:#}").contains("runs on node") {
+                        ErrorReply::new(ErrorCode::InvalidState, format!("{e:#}"))
+                    } else {
+                        failed(&format!("{e:#}"))
+                    }
+                })?;
+                self.ctx.registry.put(Entry::from(&record));
+            }
+        }
         tracing::info!("{number}: registered for pairing");
         self.spawn(record, false);
         Ok(())
@@ -320,10 +483,27 @@ impl Supervisor {
         }
         let entries: Vec<Entry> = self.ctx.table.records().iter().map(Entry::from).collect();
         let saved = entries.len();
-        self.ctx
-            .registry
-            .checkpoint(Some(entries))
-            .await
-            .map(|()| saved)
+        let written = self.ctx.registry.checkpoint(Some(entries)).await;
+        if let Some(cluster) = self.cluster() {
+            // Free at once for the others, rather than after the takeover time.
+            cluster.leave().await;
+        }
+        written.map(|()| saved)
+    }
+}
+
+/// Readies a restored or adopted `record` to run again; whether it
+/// connects now (a paired number that was not stopped for a reason a person
+/// must act on).
+fn resume(record: &mut Record, why: &str, now: i64) -> bool {
+    record.info.has_qr = false;
+    match record.info.state {
+        SessionState::Pairing | SessionState::LoggedOut => false,
+        SessionState::Replaced | SessionState::Failed => false,
+        SessionState::Banned | SessionState::Outdated => false,
+        _ => {
+            record.transition(SessionState::Connecting, why, now);
+            true
+        }
     }
 }

@@ -4,6 +4,10 @@ use std::time::Duration;
 
 pub use waconn_proto::time::now_ms;
 
+/// How long a graceful stop of a client may take before it is aborted:
+/// what a session may need to close, counted in the lease's margin.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// `at` plus `d`, in epoch milliseconds.
 pub fn after(at: i64, d: Duration) -> i64 {
     at.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

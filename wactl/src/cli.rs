@@ -44,6 +44,7 @@ impl Cli {
             Command::Pair(_)
             | Command::Reconnect(_)
             | Command::Drop(_)
+            | Command::Drain
             | Command::Metrics
             | Command::Completions(_) => false,
         }
@@ -82,6 +83,10 @@ pub enum Command {
     /// Unlink a number's device from the phone (when connected), delete its
     /// credentials and forget it.
     Drop(NumberArg),
+    /// Hand every number of this node to the other nodes sharing its
+    /// --database, one at a time (each offline for seconds), for a rolling
+    /// upgrade; the node then takes no more until it restarts.
+    Drain,
     /// Health check for cron: silent and exit 0 when every number (default:
     /// all) is connected or was disconnected for less than the grace;
     /// otherwise one line per problem, saying what to do, and exit 3

@@ -9,7 +9,7 @@ use waproto::whatsapp as wa;
 use super::live;
 use super::session::{End, Session, Step};
 use crate::state::admission::Admission;
-use crate::state::command::{Close, Ending, ScanError};
+use crate::state::command::{Close, Command, Ending, ScanError};
 use crate::state::stats::bump;
 use crate::version::AppVersion;
 use crate::wire::nodes::{self, attr};
@@ -57,7 +57,15 @@ pub(crate) async fn run(
             return Ok(End::Closed);
         }
     };
-    let concurrent = s.shared.live().logged_in(s.id, (phone.clone(), device));
+    let concurrent = {
+        let mut live = s.shared.live();
+        let account = (phone.clone(), device);
+        let concurrent = live.logged_in(s.id, account.clone());
+        live.replace_others(s.id, &account, || {
+            Command::StreamError(Ending::now(crate::wire::stream_error::replaced()))
+        });
+        concurrent
+    };
     s.shared
         .registry()
         .record_login(&phone, device, nodes::unix_now_ms(), concurrent);

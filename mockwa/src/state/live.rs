@@ -86,6 +86,28 @@ impl Live {
         u32::try_from(same).unwrap_or(u32::MAX)
     }
 
+    /// Tells every other connection logged in as `account` that `id`
+    /// took the session over (`<conflict type="replaced"/>`); returns how
+    /// many. The real server allows one connection per device: whatsmeow
+    /// documents `StreamReplaced` as "emitted when the client is
+    /// disconnected by another client connecting with the same keys"
+    /// (`types/events/events.go`), and handles it in `connectionevents.go`.
+    pub fn replace_others(
+        &self,
+        id: u64,
+        account: &Account,
+        command: impl Fn() -> Command,
+    ) -> usize {
+        let Some(ids) = self.by_account.get(account) else {
+            return 0;
+        };
+        ids.iter()
+            .filter(|&&other| other != id)
+            .filter_map(|other| self.conns.get(other))
+            .filter(|c| c.tx.send(command()).is_ok())
+            .count()
+    }
+
     /// Cuts every connection of a client older than `min`, logged in or
     /// registering; returns how many.
     pub fn cut_older_than(&self, min: AppVersion) -> usize {
@@ -174,4 +196,26 @@ impl Live {
 /// Whether `account` belongs to `phone`, or to any phone if `None`.
 pub(crate) fn of_phone(phone: Option<&str>) -> impl Fn(&Account) -> bool + '_ {
     move |(p, _)| phone.is_none_or(|want| want == p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_login_of_a_device_replaces_the_first_only() {
+        let mut live = Live::default();
+        let account = ("15550001111".to_string(), 1);
+        let (first, mut first_rx) = live.open();
+        let (second, mut second_rx) = live.open();
+        let (other, mut other_rx) = live.open();
+        assert_eq!(live.logged_in(first, account.clone()), 1);
+        assert_eq!(live.logged_in(other, ("15550002222".to_string(), 1)), 1);
+        assert_eq!(live.logged_in(second, account.clone()), 2);
+        let told = live.replace_others(second, &account, || Command::Abort);
+        assert_eq!(told, 1);
+        assert!(matches!(first_rx.try_recv(), Ok(Command::Abort)));
+        assert!(second_rx.try_recv().is_err(), "the new login is kept");
+        assert!(other_rx.try_recv().is_err(), "another device is untouched");
+    }
 }

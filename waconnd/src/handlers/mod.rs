@@ -42,9 +42,10 @@ pub async fn handle(supervisor: &Arc<Supervisor>, request: Request) -> Reply {
         Reply::Once(Box::new(result.unwrap_or_else(Response::Error)))
     };
     match request {
-        Request::List(r) => Reply::Once(Box::new(list(supervisor, r))),
-        Request::Status(r) => once(status(supervisor, r)),
-        Request::Inspect(r) => once(inspect(supervisor, r)),
+        Request::List(r) => Reply::Once(Box::new(list(supervisor, r).await)),
+        Request::Status(r) => once(status(supervisor, r).await),
+        Request::Drain(_) => once(supervisor.drain().await.map(done)),
+        Request::Inspect(r) => once(inspect(supervisor, r).await),
         Request::Reconnect(r) => once(reconnect(supervisor, r).await),
         Request::Drop(r) => once(drop(supervisor, r).await),
         Request::Pair(r) => pairing(r.number.clone(), pair(supervisor, r, false).await),

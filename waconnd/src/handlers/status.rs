@@ -1,21 +1,74 @@
 //! `status`: one session, or the daemon itself.
 
-use waconn_proto::{DaemonInfo, ErrorReply, Response, StatusRequest};
+use waconn_proto::{DaemonInfo, ErrorReply, NodeInfo, Response, StatusRequest};
 
 use crate::supervisor::Supervisor;
 
 /// One session, or the daemon when no number is asked for.
-pub fn status(supervisor: &Supervisor, request: StatusRequest) -> Result<Response, ErrorReply> {
+pub async fn status(
+    supervisor: &Supervisor,
+    request: StatusRequest,
+) -> Result<Response, ErrorReply> {
     match request.number {
-        None => Ok(Response::Daemon(daemon(supervisor))),
-        Some(number) => supervisor
-            .record(&number)
-            .map(|record| Response::Session(record.info)),
+        None => Ok(Response::Daemon(daemon(supervisor).await)),
+        Some(number) => match (supervisor.record(&number), supervisor.cluster()) {
+            (Ok(record), cluster) => {
+                let mut info = record.info;
+                info.node = cluster.map(|c| c.node.clone());
+                Ok(Response::Session(info))
+            }
+            // Another node's number: as its registry row says.
+            (Err(unknown), Some(cluster)) => match cluster.fleet_entry(&number).await {
+                Ok(Some((entry, node))) => {
+                    let mut info = crate::session::record::Record::from(entry).info;
+                    info.node = node;
+                    Ok(Response::Session(info))
+                }
+                _ => Err(unknown),
+            },
+            (Err(unknown), None) => Err(unknown),
+        },
     }
 }
 
+/// The nodes sharing the database, as it sees them; none on the files
+/// engine or while it does not answer.
+async fn nodes(supervisor: &Supervisor) -> Vec<NodeInfo> {
+    let Some(cluster) = supervisor.cluster() else {
+        return Vec::new();
+    };
+    let wait = std::time::Duration::from_secs(2);
+    let rows = match tokio::time::timeout(wait, cluster.nodes()).await {
+        Ok(Ok(rows)) => rows,
+        Ok(Err(e)) => {
+            tracing::debug!("cannot list the nodes: {e:#}");
+            return Vec::new();
+        }
+        Err(_) => return Vec::new(),
+    };
+    rows.into_iter()
+        .map(|n| NodeInfo {
+            status: if n.stopped {
+                "stopped"
+            } else if !n.heartbeat_at_age_ok(cluster.timings.takeover) {
+                "lapsed"
+            } else if n.draining {
+                "draining"
+            } else {
+                "live"
+            }
+            .to_string(),
+            numbers: u64::try_from(n.numbers).unwrap_or(0),
+            heartbeat_age_ms: n.heartbeat_age_ms,
+            name: n.name,
+        })
+        .collect()
+}
+
 /// The daemon itself.
-pub fn daemon(supervisor: &Supervisor) -> DaemonInfo {
+pub async fn daemon(supervisor: &Supervisor) -> DaemonInfo {
+    let nodes = nodes(supervisor).await;
+    let cluster = supervisor.cluster();
     let version = supervisor.version().status();
     let rate = supervisor.pushback().status();
     let config = &supervisor.config;
@@ -35,5 +88,14 @@ pub fn daemon(supervisor: &Supervisor) -> DaemonInfo {
         connect_rate_configured: rate.configured,
         connect_rate_reason: rate.reason,
         notifications: supervisor.alerts.stats(),
+        engine: if cluster.is_some() {
+            "postgres"
+        } else {
+            "files"
+        }
+        .to_string(),
+        database: cluster.map(|c| c.engine().url().to_string()),
+        node: cluster.map(|c| c.node.clone()),
+        nodes,
     }
 }

@@ -136,28 +136,10 @@ pub async fn build(
     Ok(Ready { bot, client })
 }
 
-/// Opens the store at `path`, saying plainly when descriptors ran out.
-pub async fn open_store(path: &Path) -> anyhow::Result<Store> {
-    if !crate::fdlimit::room_for_session() {
-        anyhow::bail!("{}", crate::fdlimit::explain());
-    }
-    crate::store::open(path).await.map_err(|e| {
-        let path = path.display();
-        if crate::fdlimit::exhausted_now() {
-            anyhow::anyhow!(
-                "cannot open credential store `{path}`: {}",
-                crate::fdlimit::explain()
-            )
-        } else {
-            anyhow::anyhow!("cannot open credential store `{path}`: {e:#}")
-        }
-    })
-}
-
 /// The JID of the device paired in the store at `path`, if any. Opens the
 /// store without connecting.
 pub async fn paired_jid(path: &Path) -> anyhow::Result<Option<String>> {
-    let store = open_store(path).await?;
+    let store = crate::store::open_file(path).await?;
     let bot = Bot::builder()
         .with_backend_arc(store)
         .skip_history_sync()

@@ -41,11 +41,33 @@ enum Message {
         number: Number,
         done: oneshot::Sender<Result<(), WriteError>>,
     },
+    /// Forget `number` here without writing: another node runs it now.
+    Release { number: Number },
     /// Write now (`entries` replaces every entry when given).
     Checkpoint {
         entries: Option<Vec<Entry>>,
         done: oneshot::Sender<Result<(), WriteError>>,
     },
+}
+
+/// A registry kept as one row a number (the shared database).
+#[async_trait::async_trait]
+pub trait Rows: Send + Sync {
+    /// Writes the `changed` entries and deletes the `removed` numbers.
+    async fn write(
+        &self,
+        entries: &std::collections::BTreeMap<Number, Entry>,
+        changed: &std::collections::BTreeSet<Number>,
+        removed: &std::collections::BTreeSet<Number>,
+    ) -> anyhow::Result<()>;
+}
+
+/// Where the registry is written.
+pub enum Sink {
+    /// `sessions.json` in the data directory, rewritten whole.
+    File(PathBuf),
+    /// Rows, the changed ones only.
+    Rows(Box<dyn Rows>),
 }
 
 /// The handle of the registry's writer.
@@ -70,14 +92,23 @@ fn gone() -> WriteError {
 impl Registry {
     /// Starts the writer of `data_dir`'s registry, holding `entries`.
     pub fn start(data_dir: &Path, entries: Vec<Entry>) -> Self {
-        Self::start_with(data_dir, entries, CHECKPOINT)
+        Self::start_with(Sink::File(path(data_dir)), entries, CHECKPOINT)
     }
 
-    /// [`Registry::start`] with its checkpoint interval.
-    pub fn start_with(data_dir: &Path, entries: Vec<Entry>, checkpoint: Duration) -> Self {
+    /// The writer of `sink`, holding `entries`, checkpointing every
+    /// `checkpoint`.
+    pub fn start_with(sink: Sink, entries: Vec<Entry>, checkpoint: Duration) -> Self {
         let (messages, inbox) = mpsc::unbounded_channel();
-        tokio::spawn(writer::run(path(data_dir), entries, inbox, checkpoint));
+        tokio::spawn(writer::run(sink, entries, inbox, checkpoint));
         Self { messages }
+    }
+
+    /// Forgets `number` here without writing anything: another node runs
+    /// it now.
+    pub fn release(&self, number: &Number) {
+        let _ = self.messages.send(Message::Release {
+            number: number.clone(),
+        });
     }
 
     /// Keeps `entry` in memory, for the next checkpoint.

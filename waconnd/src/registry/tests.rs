@@ -32,7 +32,11 @@ async fn a_durable_change_is_on_disk_when_it_answers() {
 #[tokio::test(start_paused = true)]
 async fn changes_that_are_not_durable_wait_for_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let registry = Registry::start_with(dir.path(), Vec::new(), Duration::from_secs(60));
+    let registry = Registry::start_with(
+        super::Sink::File(super::path(dir.path())),
+        Vec::new(),
+        Duration::from_secs(60),
+    );
     registry.put_durably(entry("15550001111")).await.unwrap();
     let mut moved = entry("15550001111");
     moved.state = SessionState::Connected;

@@ -1,19 +1,21 @@
 //! The one writer of `sessions.json`.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 use waconn_proto::Number;
 
-use super::{Entry, Message, RETRY, WriteError, file};
+use super::{Entry, Message, RETRY, Sink, WriteError, file};
 
 /// What the writer holds between writes.
 struct Writer {
-    path: PathBuf,
+    sink: Sink,
     entries: BTreeMap<Number, Entry>,
+    /// Entries changed, and numbers removed, since the last write.
+    changed: BTreeSet<Number>,
+    removed: BTreeSet<Number>,
     /// Something durable waits for the next write.
     urgent: bool,
     /// Something changed since the last write.
@@ -25,14 +27,16 @@ struct Writer {
 
 /// Serves `inbox` until every handle is gone, then writes what is left.
 pub(super) async fn run(
-    path: PathBuf,
+    sink: Sink,
     entries: Vec<Entry>,
     mut inbox: mpsc::UnboundedReceiver<Message>,
     checkpoint: Duration,
 ) {
     let mut w = Writer {
-        path,
+        sink,
         entries: entries.into_iter().map(|e| (e.number.clone(), e)).collect(),
+        changed: BTreeSet::new(),
+        removed: BTreeSet::new(),
         urgent: false,
         dirty: false,
         waiting: Vec::new(),
@@ -84,18 +88,27 @@ impl Writer {
             } => {
                 self.urgent |= durable;
                 self.waiting.extend(done);
+                self.removed.remove(&entry.number);
+                self.changed.insert(entry.number.clone());
                 self.entries.insert(entry.number.clone(), *entry);
             }
             Message::Remove { number, done } => {
                 self.urgent = true;
                 self.waiting.push(done);
                 self.entries.remove(&number);
+                self.changed.remove(&number);
+                self.removed.insert(number);
+            }
+            Message::Release { number } => {
+                self.entries.remove(&number);
+                self.changed.remove(&number);
             }
             Message::Checkpoint { entries, done } => {
                 self.urgent = true;
                 self.waiting.push(done);
                 if let Some(entries) = entries {
                     self.entries = entries.into_iter().map(|e| (e.number.clone(), e)).collect();
+                    self.changed = self.entries.keys().cloned().collect();
                 }
             }
         }
@@ -105,14 +118,20 @@ impl Writer {
     /// again.
     async fn write(&mut self) {
         self.urgent = false;
-        let result = match file::encode(self.entries.values()) {
-            Ok(bytes) => {
-                let path = self.path.clone();
-                tokio::task::spawn_blocking(move || file::write(&path, &bytes))
+        let result = match &self.sink {
+            Sink::File(path) => match file::encode(self.entries.values()) {
+                Ok(bytes) => {
+                    let path = path.clone();
+                    tokio::task::spawn_blocking(move || file::write(&path, &bytes))
+                        .await
+                        .unwrap_or_else(|e| Err(anyhow::anyhow!("the write stopped: {e}")))
+                }
+                Err(e) => Err(e.into()),
+            },
+            Sink::Rows(rows) => {
+                rows.write(&self.entries, &self.changed, &self.removed)
                     .await
-                    .unwrap_or_else(|e| Err(anyhow::anyhow!("the write stopped: {e}")))
             }
-            Err(e) => Err(e.into()),
         };
         let result = match result {
             Ok(()) => {
@@ -120,6 +139,8 @@ impl Writer {
                     tracing::info!("saved the registry again");
                 }
                 self.dirty = false;
+                self.changed.clear();
+                self.removed.clear();
                 Ok(())
             }
             Err(e) => {

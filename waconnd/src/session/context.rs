@@ -1,6 +1,7 @@
 //! What a session may use of the daemon: its settings, the shared link
 //! settings, the version source, the pushback watch, the registry, the
-//! event stream and the table it leaves when it ends. Nothing more.
+//! credential stores, the event stream and the table it leaves when it
+//! ends. Nothing more.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use super::table::SessionTable;
 use crate::link::LinkSettings;
 use crate::pushback::Pushback;
 use crate::registry::Registry;
+use crate::store::Stores;
 use crate::version::VersionSource;
 
 /// The presence a number announces after each login and name change.
@@ -36,8 +38,10 @@ pub struct SessionContext {
     pub version: Arc<VersionSource>,
     /// The watch on WhatsApp's pushback.
     pub pushback: Arc<Pushback>,
-    /// The registry file.
+    /// The registry.
     pub registry: Arc<Registry>,
+    /// Where the credentials live.
+    pub stores: Stores,
     /// Every state change, for `wactl events`.
     pub events: broadcast::Sender<StateEvent>,
     /// The table a session leaves when it ends.

@@ -17,6 +17,8 @@ use waconn_proto::{ErrorReply, PairingUpdate};
 pub use actor::spawn;
 use record::Record;
 
+pub use crate::time::STOP_TIMEOUT;
+
 /// The answer to a command that changes a session.
 pub type Reply = oneshot::Sender<Result<String, ErrorReply>>;
 
@@ -38,6 +40,16 @@ pub enum Command {
     Drop(Reply),
     /// Close the connection gracefully (never log out) and stop.
     Shutdown(oneshot::Sender<()>),
+    /// Another node runs the number from now on: stop, writing nothing
+    /// more, and forget it here.
+    Release {
+        /// Why, for the log.
+        why: String,
+        /// The node keeps its claim until it hands the number over itself.
+        handing: bool,
+        /// Told once the session stopped.
+        done: oneshot::Sender<()>,
+    },
 }
 
 impl SessionHandle {

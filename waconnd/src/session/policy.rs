@@ -72,6 +72,10 @@ pub enum Input {
         /// Link with a code typed on the phone.
         by_code: bool,
     },
+    /// The node may not run its numbers for now (its lease in the shared
+    /// database lapsed): close the connection, and connect again once the
+    /// next turn comes (the turn waits for the lease).
+    Hold(String),
 }
 
 /// What the session does.
@@ -148,6 +152,7 @@ pub fn step(m: &mut Model, input: Input, s: &Settings, now: i64) -> Vec<Effect> 
         Input::LateWord(word) => late_word(m, word, now),
         Input::Reconnect => reconnect(m, now, &mut fx),
         Input::Pair { by_code } => pair(m, by_code, s, now, &mut fx),
+        Input::Hold(why) => hold(m, why, now, &mut fx),
     }
     fx
 }
@@ -578,6 +583,30 @@ fn reconnect(m: &mut Model, now: i64, fx: &mut Vec<Effect>) {
     m.set(S::Connecting, "reconnect requested", now);
     schedule(m, Duration::ZERO, now, fx);
     fx.push(Effect::Answer(Ok(format!("reconnecting {number}"))));
+}
+
+fn hold(m: &mut Model, why: String, now: i64, fx: &mut Vec<Effect>) {
+    match m.state() {
+        S::Connected | S::Connecting | S::Disconnected | S::Reconnecting => {
+            if m.phase != Phase::Idle {
+                fx.push(Effect::StopLink);
+            }
+            m.new_link();
+            m.set(S::Disconnected, why, now);
+            schedule(m, Duration::ZERO, now, fx);
+        }
+        S::Pairing if m.phase != Phase::Idle => {
+            fx.push(Effect::StopLink);
+            m.phase = Phase::Idle;
+            m.new_link();
+            fx.push(Effect::EndPairing(format!(
+                "{why}; run `wactl pair {}` again once it is back",
+                m.record.info.number
+            )));
+            m.set(S::Pairing, why, now);
+        }
+        _ => {}
+    }
 }
 
 fn pair(m: &mut Model, by_code: bool, s: &Settings, now: i64, fx: &mut Vec<Effect>) {

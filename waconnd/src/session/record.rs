@@ -40,6 +40,7 @@ impl Record {
                 retry_at: None,
                 forget_at: None,
                 disconnects: 0,
+                node: None,
                 phone_seen_at: None,
                 messages_received: 0,
                 last_message_at: None,

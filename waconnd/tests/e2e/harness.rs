@@ -40,6 +40,9 @@ pub struct Env {
     pub vars: Vec<(String, String)>,
     /// A command the daemon is started through (`prlimit ... --`), if any.
     pub launcher: Vec<String>,
+    /// The WhatsApp socket URL when it is not this env's mock (nodes of a
+    /// fleet share one).
+    pub wa_url: Option<String>,
 }
 
 impl Env {
@@ -84,6 +87,7 @@ impl Env {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             launcher: Vec::new(),
+            wa_url: None,
         }
     }
 
@@ -135,7 +139,7 @@ impl Env {
             .arg("--data-dir")
             .arg(self.data())
             .arg("--wa-url")
-            .arg(self.mock.url())
+            .arg(self.wa_url.clone().unwrap_or_else(|| self.mock.url()))
             .args(&self.args)
             .env("RUST_LOG", "waconnd=debug")
             .envs(self.vars.iter().map(|(k, v)| (k, v)))

@@ -2,6 +2,7 @@
 //! binaries against an in-process mockwa, each test in its own temp dir.
 
 mod alerts;
+mod cluster;
 mod commands;
 mod crash;
 mod cron;

@@ -33,6 +33,7 @@ struct Status {
     phone_seen_at: Option<i64>,
     messages_received: u64,
     last_message_at: Option<i64>,
+    node: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +63,19 @@ struct System {
     connect_rate: u32,
     connect_rate_configured: u32,
     connect_rate_reason: Option<String>,
+    engine: String,
+    database: Option<String>,
+    node: Option<String>,
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Node {
+    name: String,
+    heartbeat_age_ms: i64,
+    numbers: u64,
+    status: String,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +122,7 @@ struct InspectStatus {
     phone_seen_at: Option<i64>,
     messages_received: u64,
     last_message_at: Option<i64>,
+    node: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -215,6 +230,7 @@ async fn json_output_matches_the_documented_contract() {
         "phoneSeenAt",
         "messagesReceived",
         "lastMessageAt",
+        "node",
         "transitions",
         "storePath",
         "storeBytes",

@@ -241,6 +241,7 @@ mod tests {
             phone_seen_at: None,
             messages_received: 0,
             last_message_at: None,
+            node: None,
         }
     }
 

@@ -22,18 +22,38 @@ pub async fn run(mut client: Client, json: bool) -> Result<u8, Failure> {
         .max()
         .unwrap_or(6)
         .max(6);
+    // Nodes sharing a database: which one runs each number.
+    let nodes = sessions.iter().any(|s| s.node.is_some());
+    let node_width = sessions
+        .iter()
+        .filter_map(|s| s.node.as_deref())
+        .map(str::len)
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let node = |name: Option<&str>| {
+        if nodes {
+            format!("{:<node_width$}  ", one_line(name.unwrap_or("-")))
+        } else {
+            String::new()
+        }
+    };
     writeln!(
         out,
-        "{:<width$}  {:<12}  {:<14}  NAME",
-        "NUMBER", "STATE", "SINCE"
+        "{:<width$}  {:<12}  {:<14}  {}NAME",
+        "NUMBER",
+        "STATE",
+        "SINCE",
+        node(Some("NODE"))
     )?;
     for s in &sessions {
         writeln!(
             out,
-            "{:<width$}  {}  {:<14}  {}",
+            "{:<width$}  {}  {:<14}  {}{}",
             s.number.as_str(),
             crate::style::state(s.state, 12),
             ago(crate::output::since(s)),
+            node(s.node.as_deref()),
             one_line(s.push_name.as_deref().unwrap_or("-"))
         )?;
     }

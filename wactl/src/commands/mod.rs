@@ -1,6 +1,7 @@
 //! One module per verb; each returns the exit code or a failure.
 
 mod check;
+mod drain;
 mod drop;
 mod events;
 mod inspect;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let number = args.parse()?;
             drop::run(connect(socket).await?, number).await
         }
+        Command::Drain => drain::run(connect(socket).await?).await,
         Command::Check(args) => check::run(connect(socket).await?, args).await,
         Command::Events(args) => events::run(connect(socket).await?, args).await,
         Command::Metrics => metrics::run(socket).await,

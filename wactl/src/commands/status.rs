@@ -69,6 +69,21 @@ pub async fn run(
                 )?,
                 _ => writeln!(out, "connect rate {}/s", view.connect_rate)?,
             }
+            if let (Some(node), Some(database)) = (&view.node, &view.database) {
+                writeln!(out, "node {} on {}", one_line(node), one_line(database))?;
+                for n in &view.nodes {
+                    writeln!(
+                        out,
+                        "  {:<20} {:<9} {:>6} numbers  heartbeat {} ago",
+                        one_line(&n.name),
+                        n.status,
+                        n.numbers,
+                        waconn_proto::duration::format(std::time::Duration::from_millis(
+                            u64::try_from(n.heartbeat_age_ms).unwrap_or(0)
+                        ))
+                    )?;
+                }
+            }
             if args.verbose {
                 writeln!(out, "socket    {}", client.socket().display())?;
                 writeln!(out, "data dir  {}", one_line(&view.data_dir))?;

@@ -140,22 +140,93 @@ impl PgEngine {
         PgBackend::new(self.pool.clone(), number, fence)
     }
 
-    /// Removes every row of `number` (its credentials and its owner row) in
-    /// one transaction; answers the credential rows removed. Removing the
+    /// Removes every row of `number` (its credentials, its registry entry
+    /// and its owner row) in one transaction; answers the credential rows removed. Removing the
     /// owner row first also fences out any backend still writing: it waits
     /// for such a write in flight, and refuses the next one.
     pub async fn delete(&self, number: &str) -> Result<u64, PgError> {
+        self.delete_as(number, None).await
+    }
+
+    /// [`PgEngine::delete`], done only while `fence` owns `number`; a lost
+    /// fence deletes nothing.
+    pub async fn delete_owned(&self, number: &str, fence: &Fence) -> Result<u64, PgError> {
+        self.delete_as(number, Some(fence)).await
+    }
+
+    async fn delete_as(&self, number: &str, fence: Option<&Fence>) -> Result<u64, PgError> {
         check_number(number)?;
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(|e| self.failed("begin a delete", e))?;
+        if let Some(fence) = fence {
+            let owner: Option<(String, i64)> =
+                sqlx::query_as("SELECT node, epoch FROM owners WHERE number = $1 FOR UPDATE")
+                    .bind(number)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| self.failed("read an owner row", e))?;
+            let owner = owner.map(|(node, epoch)| Fence { node, epoch });
+            if owner.as_ref() != Some(fence) {
+                return Err(PgError::FenceLost(super::fence::FenceLost {
+                    number: number.to_string(),
+                    fence: fence.clone(),
+                    owner,
+                }));
+            }
+        }
         sqlx::query("DELETE FROM owners WHERE number = $1")
             .bind(number)
             .execute(&mut *tx)
             .await
             .map_err(|e| self.failed("delete an owner row", e))?;
+        sqlx::query("DELETE FROM registry WHERE number = $1")
+            .bind(number)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.failed("delete a registry row", e))?;
+        let mut removed = 0;
+        for table in TABLES.iter().rev() {
+            let sql = format!("DELETE FROM {} WHERE number = $1", table.name);
+            removed += sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(number)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.failed(&format!("delete from `{}`", table.name), e))?
+                .rows_affected();
+        }
+        tx.commit()
+            .await
+            .map_err(|e| self.failed("commit a delete", e))?;
+        Ok(removed)
+    }
+
+    /// Removes `number`'s credentials (a logout), keeping its owner row, in
+    /// one transaction that holds while `fence` owns it; answers the rows
+    /// removed.
+    pub async fn delete_credentials(&self, number: &str, fence: &Fence) -> Result<u64, PgError> {
+        check_number(number)?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| self.failed("begin a delete", e))?;
+        let owner: Option<(String, i64)> =
+            sqlx::query_as("SELECT node, epoch FROM owners WHERE number = $1 FOR SHARE")
+                .bind(number)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| self.failed("read an owner row", e))?;
+        let owner = owner.map(|(node, epoch)| Fence { node, epoch });
+        if owner.as_ref() != Some(fence) {
+            return Err(PgError::FenceLost(super::fence::FenceLost {
+                number: number.to_string(),
+                fence: fence.clone(),
+                owner,
+            }));
+        }
         let mut removed = 0;
         for table in TABLES.iter().rev() {
             let sql = format!("DELETE FROM {} WHERE number = $1", table.name);

@@ -20,11 +20,18 @@ pub(crate) const VERSIONS_TABLE: &str = "waconn_schema_versions";
 
 /// Every migration, oldest first. Append only: an applied migration's text
 /// must never change (its checksum is checked at every connect).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "credentials",
-    include_str!("migrations/0001_credentials.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "credentials",
+        include_str!("migrations/0001_credentials.sql"),
+    ),
+    (
+        2,
+        "nodes and registry",
+        include_str!("migrations/0002_nodes_and_registry.sql"),
+    ),
+];
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> i64 {

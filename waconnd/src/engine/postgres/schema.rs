@@ -328,7 +328,7 @@ mod tests {
                 .or_default()
                 .push((column, nullable == "YES"));
         }
-        for extra in ["owners", migrate_table()] {
+        for extra in ["owners", "nodes", "registry", migrate_table()] {
             assert!(pg.remove(extra).is_some(), "{extra} exists");
         }
         assert_eq!(pg, expected(true), "PostgreSQL schema");

@@ -5,16 +5,61 @@ use std::time::Duration;
 
 use waconn_proto::{ErrorReply, PairingUpdate};
 
-use super::{Actor, LOGIN_WAIT};
+use super::{Actor, LOGIN_WAIT, Turned};
 use crate::session::context::Presence;
+use crate::session::context::SessionContext;
+use crate::session::liveness::Liveness;
 use crate::session::policy::Effect;
 use crate::session::signal::Signal;
+use crate::store::Store;
 
 /// How long an announced change of name waits before the presence is set
 /// again: whatsapp-rust announces `available` itself right after it tells
 /// of the new name (`client/accessors.rs`, `update_push_name_and_notify`;
 /// `client/app_state.rs`), and ours must come after.
 const PRESENCE_SETTLE: Duration = Duration::from_secs(2);
+
+/// How often a turn is tried while the shared database does not answer.
+const HELD_ATTEMPTS: u32 = 10;
+
+/// Opens the store (unless open), builds the client, takes the turn in the
+/// connect queue and, on a shared database, confirms the owner.
+async fn take_turn(
+    ctx: &Arc<SessionContext>,
+    number: &waconn_proto::Number,
+    opened: Option<Store>,
+    generation: u64,
+    signals: &crate::link::SignalSender,
+    liveness: &Arc<Liveness>,
+) -> anyhow::Result<Turned> {
+    let building = ctx.link.builds.acquire().await?;
+    let (store, fence) = match opened {
+        Some(store) => (store, None),
+        None => {
+            let opened = ctx.stores.open(number).await?;
+            (opened.store, opened.fence)
+        }
+    };
+    let version = ctx.version.current();
+    let ready = crate::link::build(
+        &ctx.link,
+        Arc::clone(&store),
+        number.as_str(),
+        version,
+        generation,
+        signals.clone(),
+        Arc::clone(liveness),
+    )
+    .await?;
+    drop(building);
+    ctx.link.limiter.acquire().await;
+    if let Some(cluster) = ctx.stores.cluster()
+        && !cluster.confirm(number).await?
+    {
+        return Ok(Turned::NotOwned(cluster.owner_of(number).await?));
+    }
+    Ok(Turned::Ready(ready, store, fence))
+}
 
 /// How an effect went.
 pub(super) enum Done {
@@ -38,7 +83,7 @@ impl Actor {
                     tokio::spawn(async move { client.disconnect().await });
                 }
             }
-            Effect::DeleteStore => self.delete_store(),
+            Effect::DeleteStore => self.delete_store().await,
             Effect::Remove(why) => {
                 let _ = self.remove(&why).await;
                 return Done::Stop;
@@ -68,7 +113,8 @@ impl Actor {
     }
 
     /// Readies a client after `wait`: its build, then its turn in the
-    /// connect queue. A request or a stop cancels it.
+    /// connect queue, then (on a shared database) a look that this node
+    /// still owns the number. A request or a stop cancels it.
     fn ready_client(&mut self, wait: Duration) {
         self.generation += 1;
         tracing::debug!(
@@ -77,34 +123,42 @@ impl Actor {
             self.generation
         );
         let ctx = Arc::clone(&self.ctx);
-        let (path, opened) = (self.store.clone(), self.backend.clone());
-        let number = self.number().to_string();
+        let opened = self.backend.clone();
+        let number = self.number().clone();
         let (generation, signals) = (self.generation, self.signals.clone());
         let liveness = Arc::clone(&self.liveness);
+        let lease = self.lease.clone();
         self.turn = Some(Box::pin(async move {
             tokio::time::sleep(wait).await;
-            let building = ctx.link.builds.acquire().await?;
-            let store = match opened {
-                Some(store) => store,
-                None => crate::link::open_store(&path).await?,
-            };
-            let version = ctx.version.current();
-            let ready = crate::link::build(
-                &ctx.link,
-                Arc::clone(&store),
-                &number,
-                version,
-                generation,
-                signals,
-                liveness,
-            )
-            .await?;
-            drop(building);
-            ctx.link.limiter.acquire().await;
-            Ok((ready, store))
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                if let Some(mut lease) = lease.clone() {
+                    lease.wait_for(|held| *held).await?;
+                }
+                match take_turn(
+                    &ctx,
+                    &number,
+                    opened.clone(),
+                    generation,
+                    &signals,
+                    &liveness,
+                )
+                .await
+                {
+                    // A database that does not answer for a moment is no
+                    // reason to fail the number: tried again while the
+                    // lease holds (it lapses when the outage lasts).
+                    Err(e) if ctx.stores.cluster().is_some() && attempt < HELD_ATTEMPTS => {
+                        tracing::debug!("{number}: cannot take the turn yet: {e:#}");
+                        let renew = ctx.stores.cluster().map(|c| c.timings.renew);
+                        tokio::time::sleep(renew.unwrap_or(Duration::from_secs(1))).await;
+                    }
+                    taken => return taken,
+                }
+            }
         }));
     }
-
     /// Asks the client for a pair code once its socket is up; the code
     /// arrives as a signal, a failure as a pairing error.
     fn request_code(&self) {

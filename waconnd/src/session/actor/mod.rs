@@ -1,7 +1,6 @@
 //! The session actor: owns one number's whatsapp-rust client, feeds what
 //! happens to the policy, and carries out what the policy decides.
 
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +18,8 @@ use super::model::{Dirty, Model};
 use super::policy::{self, Input};
 use super::record::Record;
 use super::signal::Signal;
-use super::{Command, SessionHandle};
+use super::{Command, STOP_TIMEOUT, SessionHandle};
+use crate::engine::postgres::FenceLost;
 use crate::link::{self, Link};
 use crate::store::Store;
 use crate::time::until;
@@ -27,19 +27,12 @@ use crate::version;
 
 use SessionState as S;
 
-/// How long a graceful stop of a client may take.
-const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for a client's socket or login before acting on it.
 const LOGIN_WAIT: Duration = Duration::from_secs(30);
 
-/// Starts the actor for `record` with its store at `store`; `connect` says
-/// whether to connect right away (restored paired sessions do).
-pub fn spawn(
-    ctx: Arc<SessionContext>,
-    store: PathBuf,
-    record: Record,
-    connect: bool,
-) -> SessionHandle {
+/// Starts the actor for `record`; `connect` says whether to connect right
+/// away (restored paired sessions do).
+pub fn spawn(ctx: Arc<SessionContext>, record: Record, connect: bool) -> SessionHandle {
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let (publish, record_rx) = watch::channel(record.clone());
     let (signals, signals_rx) = mpsc::unbounded_channel();
@@ -48,13 +41,15 @@ pub fn spawn(
         record.info.messages_received,
         record.info.last_message_at,
     ));
+    let lease = ctx.stores.cluster().map(|cluster| cluster.lease());
     let actor = Actor {
         liveness: Arc::clone(&liveness),
         ended_raw: None,
         ctx,
         model: Model::new(record),
-        store,
         backend: None,
+        fence: None,
+        lease,
         publish,
         commands: commands_rx,
         signals,
@@ -77,10 +72,13 @@ pub fn spawn(
 struct Actor {
     ctx: Arc<SessionContext>,
     model: Model,
-    /// Where the credential store lives.
-    store: PathBuf,
     /// The credential store, once opened; kept across reconnects.
     backend: Option<Store>,
+    /// A database store's fence: turns to the loss when a write finds the
+    /// number owned by another node.
+    fence: Option<FenceWatch>,
+    /// Whether this node's lease in the shared database holds.
+    lease: Option<watch::Receiver<bool>>,
     publish: watch::Sender<Record>,
     commands: mpsc::UnboundedReceiver<Command>,
     signals: link::SignalSender,
@@ -105,14 +103,49 @@ struct Actor {
     ended_raw: Option<whatsapp_rust::RawNodeLease>,
 }
 
-/// A client being readied: its wait, its build, then its turn.
-type Turn = Pin<Box<dyn std::future::Future<Output = anyhow::Result<(link::Ready, Store)>> + Send>>;
+/// The watch on a database store's fence.
+type FenceWatch = watch::Receiver<Option<FenceLost>>;
 
-async fn turn_taken(turn: &mut Option<Turn>) -> anyhow::Result<(link::Ready, Store)> {
+/// What a turn came to.
+enum Turned {
+    /// The client is built, its turn taken: it connects when run. The
+    /// store, and its fence when it was opened for this turn.
+    Ready(link::Ready, Store, Option<FenceWatch>),
+    /// The database names another owner (or none): this node must let the
+    /// number go.
+    NotOwned(Option<String>),
+}
+
+/// A client being readied: its wait, its build, then its turn.
+type Turn = Pin<Box<dyn std::future::Future<Output = anyhow::Result<Turned>> + Send>>;
+
+async fn turn_taken(turn: &mut Option<Turn>) -> anyhow::Result<Turned> {
     match turn {
         Some(turn) => turn.as_mut().await,
         None => std::future::pending().await,
     }
+}
+
+/// Resolves with the loss once the fence is lost.
+async fn fence_lost(fence: &mut Option<FenceWatch>) -> FenceLost {
+    if let Some(watch) = fence
+        && let Ok(lost) = watch.wait_for(Option::is_some).await
+        && let Some(lost) = lost.clone()
+    {
+        return lost;
+    }
+    std::future::pending().await
+}
+
+/// Resolves when the lease lapses.
+async fn lease_lapsed(lease: &mut Option<watch::Receiver<bool>>) {
+    if let Some(lease) = lease
+        && lease.changed().await.is_ok()
+        && !*lease.borrow_and_update()
+    {
+        return;
+    }
+    std::future::pending().await
 }
 
 async fn link_end(link: &mut Option<Link>) {
@@ -161,11 +194,37 @@ impl Actor {
                     None => (Flow::Stop, None),
                 },
                 () = link_end(&mut self.link) => self.link_ended().await,
+                lost = fence_lost(&mut self.fence) => {
+                    let why = lost.owner.map_or_else(
+                        || "its owner row is gone".to_string(),
+                        |owner| format!("node `{}` owns it now", owner.node),
+                    );
+                    self.release(&format!("a write was refused: {why}"), false)
+                        .await;
+                    (Flow::Stop, None)
+                }
+                () = lease_lapsed(&mut self.lease) => {
+                    self.apply(Input::Hold(
+                        "waiting for the database: this node could not renew its lease, so it runs no number until it answers".into(),
+                    ))
+                    .await
+                }
                 ready = turn_taken(&mut self.turn) => {
                     self.turn = None;
                     match ready {
-                        Ok((ready, store)) => {
+                        Ok(Turned::NotOwned(owner)) => {
+                            let why = owner.map_or_else(
+                                || "it has no owner in the database".to_string(),
+                                |node| format!("node `{node}` owns it now"),
+                            );
+                            self.release(&why, false).await;
+                            (Flow::Stop, None)
+                        }
+                        Ok(Turned::Ready(ready, store, fence)) => {
                             self.backend = Some(store);
+                            if fence.is_some() {
+                                self.fence = fence;
+                            }
                             self.ended_raw = None;
                             let link = ready.run();
                             self.liveness.watch(&link.client);
@@ -213,6 +272,37 @@ impl Actor {
 
     /// Applies a signal of the current client.
     async fn hear(&mut self, signal: Signal) -> (Flow, Option<Result<String, ErrorReply>>) {
+        // Replaced: only a number this node still owns is; one another node
+        // took is let go.
+        let mut signal = signal;
+        if let (Signal::Replaced(_), Some(cluster)) = (&signal, self.ctx.stores.cluster()) {
+            let cluster = Arc::clone(cluster);
+            if let Ok(false) = cluster.confirm(self.number()).await {
+                let owner = cluster.owner_of(self.number()).await.ok().flatten();
+                let why = owner.map_or_else(
+                    || "replaced, and it has no owner in the database".to_string(),
+                    |node| format!("replaced by node `{node}`, which owns it now"),
+                );
+                self.release(&why, false).await;
+                return (Flow::Stop, None);
+            }
+            // Taken over from a node that stopped renewing: a client of
+            // that node frozen in the middle of its login can still finish
+            // it. It gives the number up once it hears it is replaced in
+            // turn, so this one connects again rather than stop.
+            let window = i64::try_from((cluster.timings.takeover * 2).as_millis()).unwrap_or(0);
+            let now = crate::time::now_ms();
+            let taken =
+                self.model.record.transitions.iter().rev().find(|t| {
+                    t.reason.starts_with(crate::cluster::TAKEN_OVER) && now - t.at < window
+                });
+            if let Some(taken) = taken {
+                signal = Signal::Lost(format!(
+                    "replaced by a late client of the node it was taken from ({}); connecting again",
+                    taken.reason
+                ));
+            }
+        }
         let refused = match &signal {
             Signal::Outdated(version) => Some(version.clone()),
             _ => None,
@@ -321,12 +411,47 @@ impl Actor {
         self.liveness.clear();
     }
 
-    fn delete_store(&mut self) {
+    async fn delete_store(&mut self) {
         // Closed first: its connection would go on writing to the deleted
         // file.
         self.backend = None;
-        if let Err(e) = crate::fsutil::remove_store(&self.store) {
-            tracing::error!("{}: cannot delete credential store: {e}", self.number());
+        if let Err(e) = self.ctx.stores.delete(self.number()).await {
+            tracing::error!("{}: cannot delete credentials: {e:#}", self.number());
+        }
+    }
+
+    /// Lets the number go without writing anything: another node runs it
+    /// (or will). The link stops, the registry and the table forget it.
+    pub(super) async fn release(&mut self, why: &str, handing: bool) {
+        // Closed gracefully: what it would flush is refused by the fence,
+        // which no longer names this node.
+        self.stop_link().await;
+        self.backend = None;
+        let number = self.number().clone();
+        tracing::info!("{number}: no longer run by this node: {why}");
+        if matches!(self.state(), S::Connected | S::Connecting | S::Reconnecting) {
+            let now = crate::time::now_ms();
+            self.model
+                .set(S::Disconnected, format!("left this node: {why}"), now);
+            self.publish_changes();
+        }
+        if handing {
+            // The next node starts from the entry as it is now (when it went
+            // offline here included).
+            let entry = crate::registry::Entry::from(&self.model.record);
+            let _ = self.ctx.registry.put_durably(entry).await;
+        }
+        self.ctx.table.forget(&number);
+        self.ctx.registry.release(&number);
+        if let Some(cluster) = self.ctx.stores.cluster()
+            && !handing
+        {
+            cluster.released(&number);
+        }
+        for w in self.watchers.drain(..) {
+            let _ = w.send(PairingUpdate::Ended(format!(
+                "{number} is no longer run by this node: {why}"
+            )));
         }
     }
 
@@ -354,7 +479,7 @@ impl Actor {
     /// Forgets this number: store, entry, registry on disk.
     async fn remove(&mut self, why: &str) -> Result<(), Arc<str>> {
         self.stop_link().await;
-        self.delete_store();
+        self.delete_store().await;
         tracing::info!("{}: removed: {why}", self.number());
         self.ctx.table.forget(self.number());
         self.ctx.registry.remove(self.number()).await

@@ -43,6 +43,11 @@ impl Actor {
                 let _ = done.send(());
                 Flow::Stop
             }
+            Command::Release { why, handing, done } => {
+                self.release(&why, handing).await;
+                let _ = done.send(());
+                Flow::Stop
+            }
         }
     }
 

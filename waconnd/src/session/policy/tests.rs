@@ -559,3 +559,20 @@ fn only_the_phones_own_doings_show_it_alive() {
     run(&mut m, Input::Signal(Signal::PushName("Ana".into())), NOW);
     assert_eq!(m.record.info.phone_seen_at, Some(NOW));
 }
+
+#[test]
+fn a_lapsed_lease_closes_the_link_and_queues_the_next_connect() {
+    let mut m = connected();
+    let fx = run(
+        &mut m,
+        Input::Hold("the database does not answer".into()),
+        5_000,
+    );
+    assert_eq!(fx[0], Effect::StopLink, "{fx:?}");
+    assert_eq!(waits(&fx), Some(Duration::ZERO), "{fx:?}");
+    assert_eq!(m.state(), S::Disconnected);
+    assert_eq!(m.record.info.reason, "the database does not answer");
+    // A number waiting for its own backoff is only told why.
+    let mut idle = pairing();
+    assert!(run(&mut idle, Input::Hold("x".into()), 5_000).is_empty());
+}

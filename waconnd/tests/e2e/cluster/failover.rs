@@ -1,0 +1,130 @@
+//! Three nodes: one killed, one frozen past the takeover time. Every number
+//! comes back on the others; no device ever runs on two nodes at once; the
+//! frozen one, resumed, writes and reconnects none of what it lost.
+
+use std::time::Duration;
+
+use crate::harness::{CONNECT, Env, bin, text, until};
+
+use super::{FAST_LEASE, Fleet};
+
+/// Pairs `count` numbers on an embedded daemon, then starts three nodes on
+/// its mockwa and migrates the numbers into their database: they spread
+/// over the nodes.
+async fn spread(prefix: &str, count: usize) -> (Env, Fleet, Vec<String>) {
+    let mut embedded = Env::new(&["--connect-rate", "200"]).await;
+    let numbers = super::numbers(prefix, count);
+    for chunk in numbers.chunks(10) {
+        futures_util::future::join_all(chunk.iter().map(|n| embedded.pair(n))).await;
+    }
+    embedded.stop().await;
+    let mut fleet = Fleet::prepare(3, FAST_LEASE, &["--connect-rate", "200"]).await;
+    fleet.use_mock(&embedded.mock.url());
+    fleet.start_all().await;
+    let out = tokio::process::Command::new(bin("waconnd"))
+        .arg("--data-dir")
+        .arg(embedded.data())
+        .args(["migrate", "--to", &fleet.db.url()])
+        .output()
+        .await
+        .expect("migrate");
+    assert!(out.status.success(), "{}", text(&out));
+    fleet
+        .wait_connected(0, &numbers, &["n0", "n1", "n2"], CONNECT * 2)
+        .await;
+    for i in 0..3 {
+        assert!(
+            !fleet.running_on(i).await.is_empty(),
+            "node {i} runs some of the numbers"
+        );
+    }
+    (embedded, fleet, numbers)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_node_s_numbers_connect_on_the_others_within_a_minute() {
+    let (embedded, mut fleet, numbers) = spread("1555050", 60).await;
+    let lost = fleet.running_on(1).await;
+    fleet.nodes[1].kill().await;
+    let killed = std::time::Instant::now();
+    fleet
+        .wait_connected(0, &numbers, &["n0", "n2"], Duration::from_secs(60))
+        .await;
+    let took = killed.elapsed();
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    assert_eq!(
+        super::max_concurrent(&embedded.mock),
+        1,
+        "no device ever had two logins at once: {:?}",
+        embedded.mock.devices()
+    );
+    let seen = fleet.seen(0).await;
+    assert!(seen.values().all(|s| s.state != "REPLACED"), "{seen:?}");
+    assert!(!lost.is_empty());
+    eprintln!("{} numbers of a killed node back in {took:?}", lost.len());
+    // Any node sees the whole fleet: `check` covers all 60, `status` the
+    // nodes, the killed one owning nothing now.
+    let check = fleet.nodes[2].json(&["check"]).await;
+    assert_eq!(check["checked"], 60, "{check}");
+    assert_eq!(check["ok"], true, "{check}");
+    let status = fleet.nodes[2].json(&["status"]).await;
+    let nodes = status["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 3, "{status}");
+    let count: u64 = nodes
+        .iter()
+        .map(|n| n["numbers"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(count, 60, "{status}");
+    assert!(
+        nodes.iter().any(|n| n["name"] == "n1" && n["numbers"] == 0),
+        "the killed node owns nothing now: {status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_frozen_node_resumed_past_the_takeover_touches_nothing_it_lost() {
+    let (embedded, fleet, numbers) = spread("1555060", 12).await;
+    let lost = fleet.running_on(2).await;
+    fleet.signal(2, "STOP").await;
+    fleet
+        .wait_connected(0, &numbers, &["n0", "n1"], CONNECT)
+        .await;
+    let logins = || {
+        embedded
+            .mock
+            .devices()
+            .iter()
+            .map(|d| d.logins)
+            .sum::<u64>()
+    };
+    let before = logins();
+    assert!(!lost.is_empty());
+    fleet.signal(2, "CONT").await;
+    until("the resumed node runs nothing", CONNECT, || async {
+        fleet.running_on(2).await.is_empty()
+            && fleet.nodes[2].json(&["status"]).await["totalClients"] == 0
+    })
+    .await;
+    // Still connected where they went, nothing written by the old owner
+    // after the takeover, no login of its own.
+    fleet
+        .wait_connected(0, &numbers, &["n0", "n1"], CONNECT)
+        .await;
+    let seen = fleet.seen(0).await;
+    assert!(seen.values().all(|s| s.state != "REPLACED"), "{seen:?}");
+    assert_eq!(before, logins(), "the resumed node logged nothing in");
+    // What it would have written of the numbers it lost was refused.
+    let engine = fleet.engine().await;
+    let written: Vec<String> = sqlx::query_scalar(
+        "SELECT entry::text FROM registry WHERE entry::text LIKE '%left this node%'",
+    )
+    .fetch_all(engine.pool())
+    .await
+    .expect("registry rows");
+    assert!(written.is_empty(), "the old owner wrote: {written:?}");
+    let log = fleet.nodes[2].log();
+    assert!(
+        log.contains("could not renew its lease"),
+        "it fenced itself: {log}"
+    );
+}
