@@ -6,6 +6,7 @@
 //! the database's clock. Nothing here runs a session: what the node must
 //! start or stop comes out as [`ClusterEvent`]s for the supervisor.
 
+mod lease;
 pub mod settings;
 mod sink;
 pub mod sql;
@@ -24,6 +25,10 @@ use crate::engine::postgres::{Fence, PgEngine};
 use crate::registry::Entry;
 
 pub use sink::PgSink;
+
+/// How long an answer to `wactl` waits for the database before it says
+/// what this node knows alone.
+pub const ANSWER_WAIT: Duration = Duration::from_secs(2);
 
 /// How the reason of a number taken over from a lapsed node begins.
 pub const TAKEN_OVER: &str = "taken over from node";
@@ -258,84 +263,6 @@ impl Cluster {
         tokio::spawn(async move { cluster.claims().await });
     }
 
-    /// Renews the heartbeat; closes the lease when none went through for
-    /// the self-fence time (a hung database included: the check does not
-    /// wait on the renewal).
-    async fn heartbeats(&self) {
-        let mut last_ok = Instant::now();
-        let mut tick = tokio::time::interval(self.timings.renew / 2);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // A renewal and when it was sent: the lease runs from then, not
-        // from its answer (a process frozen in between must not count the
-        // pause as renewed).
-        let mut renewal: Option<(Instant, tokio::task::JoinHandle<sqlx::Result<bool>>)> = None;
-        let mut complained = false;
-        let mut next_renewal = Instant::now();
-        loop {
-            tick.tick().await;
-            if let Some((sent, pending)) = renewal.take_if(|(_, r)| r.is_finished()) {
-                match pending.await {
-                    Ok(Ok(true)) => {
-                        last_ok = sent;
-                        if complained {
-                            tracing::info!("the database answers again: lease renewed");
-                            complained = false;
-                        }
-                    }
-                    Ok(Ok(false)) => tracing::error!(
-                        "another process took node `{}` over: this one stops its numbers",
-                        self.node
-                    ),
-                    Ok(Err(e)) if !complained => {
-                        tracing::warn!(
-                            "cannot renew the lease of node `{}` in {}: {e}",
-                            self.node,
-                            self.pg.url()
-                        );
-                        complained = true;
-                    }
-                    _ => {}
-                }
-            }
-            if renewal.is_none() && Instant::now() >= next_renewal {
-                let (pool, node, incarnation) = (
-                    self.pg.pool().clone(),
-                    self.node.clone(),
-                    self.incarnation.clone(),
-                );
-                let limit = self.timings.renew;
-                renewal = Some((
-                    Instant::now(),
-                    tokio::spawn(async move {
-                        match tokio::time::timeout(
-                            limit,
-                            sql::heartbeat(&pool, &node, &incarnation),
-                        )
-                        .await
-                        {
-                            Ok(result) => result,
-                            Err(_) => Err(sqlx::Error::PoolTimedOut),
-                        }
-                    }),
-                ));
-                next_renewal = Instant::now() + self.timings.renew;
-            }
-            let holds = last_ok.elapsed() < self.timings.self_fence;
-            if *self.lease.borrow() != holds {
-                if holds {
-                    tracing::info!("node `{}` holds its lease again", self.node);
-                } else {
-                    tracing::warn!(
-                        "node `{}` could not renew its lease for {}: closing every session (no number may run on two nodes); they come back when the database answers",
-                        self.node,
-                        waconn_proto::duration::format(self.timings.self_fence)
-                    );
-                }
-                self.lease.send_replace(holds);
-            }
-        }
-    }
-
     /// Looks at the owner rows: adopts what names this node, stops what no
     /// longer does, claims what nobody runs (up to a fair share), and hands
     /// numbers over while draining.
@@ -396,9 +323,7 @@ impl Cluster {
         let nodes = sql::nodes(pool).await?;
         let alive: Vec<&sql::NodeRow> = nodes
             .iter()
-            .filter(|n| {
-                !n.stopped && !n.draining && n.heartbeat_age_ms < millis(self.timings.takeover)
-            })
+            .filter(|n| n.takes_numbers(self.timings.takeover))
             .collect();
         let total: i64 = alive.iter().map(|n| n.numbers).sum();
         let orphans = sql::orphans(pool, self.timings.takeover, 10_000).await?;
@@ -449,12 +374,7 @@ impl Cluster {
             .nodes()
             .await?
             .into_iter()
-            .filter(|n| {
-                n.name != self.node
-                    && !n.stopped
-                    && !n.draining
-                    && n.heartbeat_at_age_ok(self.timings.self_fence)
-            })
+            .filter(|n| n.name != self.node && n.takes_numbers(self.timings.self_fence))
             .collect();
         peers.sort_by_key(|n| n.numbers);
         Ok(peers)
@@ -495,8 +415,4 @@ impl Cluster {
             tracing::warn!("cannot tell the cluster node `{}` stopped: {e}", self.node);
         }
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

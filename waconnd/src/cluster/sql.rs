@@ -22,8 +22,14 @@ pub struct NodeRow {
 
 impl NodeRow {
     /// Whether its heartbeat is younger than `limit`.
-    pub fn heartbeat_at_age_ok(&self, limit: Duration) -> bool {
+    pub fn renewed_within(&self, limit: Duration) -> bool {
         self.heartbeat_age_ms < i64::try_from(limit.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Whether it runs and takes numbers: not stopped, not draining, and
+    /// renewed within `limit`.
+    pub fn takes_numbers(&self, limit: Duration) -> bool {
+        !self.stopped && !self.draining && self.renewed_within(limit)
     }
 }
 

@@ -1,15 +1,10 @@
 //! `list`: every session; on a shared database, every number of the fleet
 //! with the node that runs it.
 
-use std::time::Duration;
-
 use waconn_proto::{ErrorReply, ListRequest, Response, SessionInfo};
 
 use crate::session::record::Record;
 use crate::supervisor::Supervisor;
-
-/// How long `list` waits for the other nodes' numbers.
-const FLEET_WAIT: Duration = Duration::from_secs(2);
 
 /// Every session, by number.
 pub async fn list(supervisor: &Supervisor, _: ListRequest) -> Response {
@@ -31,7 +26,7 @@ async fn fleet(supervisor: &Supervisor) -> Result<Vec<SessionInfo>, ErrorReply> 
     }
     // The database may not answer: this node's own numbers are still
     // listed (a cron check must not fail on what it can see).
-    let rows = match tokio::time::timeout(FLEET_WAIT, cluster.fleet()).await {
+    let rows = match tokio::time::timeout(crate::cluster::ANSWER_WAIT, cluster.fleet()).await {
         Ok(Ok(rows)) => rows,
         Ok(Err(e)) => {
             tracing::debug!("cannot list the other nodes' numbers: {e:#}");
@@ -39,7 +34,8 @@ async fn fleet(supervisor: &Supervisor) -> Result<Vec<SessionInfo>, ErrorReply> 
         }
         Err(_) => {
             tracing::debug!(
-                "the database did not answer within {FLEET_WAIT:?}: listing this node's numbers only"
+                "the database did not answer within {:?}: listing this node's numbers only",
+                crate::cluster::ANSWER_WAIT
             );
             return Ok(infos);
         }

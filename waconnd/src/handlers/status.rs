@@ -37,8 +37,7 @@ async fn nodes(supervisor: &Supervisor) -> Vec<NodeInfo> {
     let Some(cluster) = supervisor.cluster() else {
         return Vec::new();
     };
-    let wait = std::time::Duration::from_secs(2);
-    let rows = match tokio::time::timeout(wait, cluster.nodes()).await {
+    let rows = match tokio::time::timeout(crate::cluster::ANSWER_WAIT, cluster.nodes()).await {
         Ok(Ok(rows)) => rows,
         Ok(Err(e)) => {
             tracing::debug!("cannot list the nodes: {e:#}");
@@ -50,7 +49,7 @@ async fn nodes(supervisor: &Supervisor) -> Vec<NodeInfo> {
         .map(|n| NodeInfo {
             status: if n.stopped {
                 "stopped"
-            } else if !n.heartbeat_at_age_ok(cluster.timings.takeover) {
+            } else if !n.renewed_within(cluster.timings.takeover) {
                 "lapsed"
             } else if n.draining {
                 "draining"

@@ -162,20 +162,8 @@ impl PgEngine {
             .await
             .map_err(|e| self.failed("begin a delete", e))?;
         if let Some(fence) = fence {
-            let owner: Option<(String, i64)> =
-                sqlx::query_as("SELECT node, epoch FROM owners WHERE number = $1 FOR UPDATE")
-                    .bind(number)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|e| self.failed("read an owner row", e))?;
-            let owner = owner.map(|(node, epoch)| Fence { node, epoch });
-            if owner.as_ref() != Some(fence) {
-                return Err(PgError::FenceLost(super::fence::FenceLost {
-                    number: number.to_string(),
-                    fence: fence.clone(),
-                    owner,
-                }));
-            }
+            self.check_owner(&mut tx, number, fence, "FOR UPDATE")
+                .await?;
         }
         sqlx::query("DELETE FROM owners WHERE number = $1")
             .bind(number)
@@ -187,16 +175,7 @@ impl PgEngine {
             .execute(&mut *tx)
             .await
             .map_err(|e| self.failed("delete a registry row", e))?;
-        let mut removed = 0;
-        for table in TABLES.iter().rev() {
-            let sql = format!("DELETE FROM {} WHERE number = $1", table.name);
-            removed += sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(number)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| self.failed(&format!("delete from `{}`", table.name), e))?
-                .rows_affected();
-        }
+        let removed = self.delete_credential_rows(&mut tx, number).await?;
         tx.commit()
             .await
             .map_err(|e| self.failed("commit a delete", e))?;
@@ -213,33 +192,58 @@ impl PgEngine {
             .begin()
             .await
             .map_err(|e| self.failed("begin a delete", e))?;
-        let owner: Option<(String, i64)> =
-            sqlx::query_as("SELECT node, epoch FROM owners WHERE number = $1 FOR SHARE")
-                .bind(number)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| self.failed("read an owner row", e))?;
+        self.check_owner(&mut tx, number, fence, "FOR SHARE")
+            .await?;
+        let removed = self.delete_credential_rows(&mut tx, number).await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.failed("commit a delete", e))?;
+        Ok(removed)
+    }
+
+    /// Fails with [`PgError::FenceLost`] unless `number`'s owner row names
+    /// `fence`, locking the row (`lock`: `FOR SHARE` or `FOR UPDATE`) until
+    /// `tx` ends.
+    async fn check_owner(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        number: &str,
+        fence: &Fence,
+        lock: &'static str,
+    ) -> Result<(), PgError> {
+        let sql = format!("SELECT node, epoch FROM owners WHERE number = $1 {lock}");
+        let owner: Option<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(number)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(|e| self.failed("read an owner row", e))?;
         let owner = owner.map(|(node, epoch)| Fence { node, epoch });
-        if owner.as_ref() != Some(fence) {
-            return Err(PgError::FenceLost(super::fence::FenceLost {
-                number: number.to_string(),
-                fence: fence.clone(),
-                owner,
-            }));
+        if owner.as_ref() == Some(fence) {
+            return Ok(());
         }
+        Err(PgError::FenceLost(super::fence::FenceLost {
+            number: number.to_string(),
+            fence: fence.clone(),
+            owner,
+        }))
+    }
+
+    /// Deletes every credential row of `number` in `tx`; answers how many.
+    async fn delete_credential_rows(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        number: &str,
+    ) -> Result<u64, PgError> {
         let mut removed = 0;
         for table in TABLES.iter().rev() {
             let sql = format!("DELETE FROM {} WHERE number = $1", table.name);
             removed += sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(number)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(|e| self.failed(&format!("delete from `{}`", table.name), e))?
                 .rows_affected();
         }
-        tx.commit()
-            .await
-            .map_err(|e| self.failed("commit a delete", e))?;
         Ok(removed)
     }
 

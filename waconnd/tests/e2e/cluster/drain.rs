@@ -4,28 +4,14 @@
 
 use std::time::Duration;
 
-use crate::harness::{CONNECT, Env, bin, text};
+use crate::harness::{CONNECT, text};
 
-use super::{FAST_LEASE, Fleet};
+use super::spread;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rolling_restart_with_drain_keeps_every_number_offline_under_ten_seconds() {
-    let mut embedded = Env::new(&[]).await;
-    let numbers = super::numbers("1555080", 9);
-    futures_util::future::join_all(numbers.iter().map(|n| embedded.pair(n))).await;
-    embedded.stop().await;
     // Every node hands its numbers over on SIGTERM too.
-    let mut fleet = Fleet::prepare(3, FAST_LEASE, &["--handoff"]).await;
-    fleet.use_mock(&embedded.mock.url());
-    fleet.start_all().await;
-    let out = tokio::process::Command::new(bin("waconnd"))
-        .arg("--data-dir")
-        .arg(embedded.data())
-        .args(["migrate", "--to", &fleet.db.url()])
-        .output()
-        .await
-        .expect("migrate");
-    assert!(out.status.success(), "{}", text(&out));
+    let (embedded, mut fleet, numbers) = spread("1555080", 9, &["--handoff"]).await;
     let all = ["n0", "n1", "n2"];
     fleet.wait_connected(0, &numbers, &all, CONNECT).await;
 

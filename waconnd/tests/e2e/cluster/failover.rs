@@ -4,46 +4,13 @@
 
 use std::time::Duration;
 
-use crate::harness::{CONNECT, Env, bin, text, until};
+use crate::harness::{CONNECT, until};
 
-use super::{FAST_LEASE, Fleet};
-
-/// Pairs `count` numbers on an embedded daemon, then starts three nodes on
-/// its mockwa and migrates the numbers into their database: they spread
-/// over the nodes.
-async fn spread(prefix: &str, count: usize) -> (Env, Fleet, Vec<String>) {
-    let mut embedded = Env::new(&["--connect-rate", "200"]).await;
-    let numbers = super::numbers(prefix, count);
-    for chunk in numbers.chunks(10) {
-        futures_util::future::join_all(chunk.iter().map(|n| embedded.pair(n))).await;
-    }
-    embedded.stop().await;
-    let mut fleet = Fleet::prepare(3, FAST_LEASE, &["--connect-rate", "200"]).await;
-    fleet.use_mock(&embedded.mock.url());
-    fleet.start_all().await;
-    let out = tokio::process::Command::new(bin("waconnd"))
-        .arg("--data-dir")
-        .arg(embedded.data())
-        .args(["migrate", "--to", &fleet.db.url()])
-        .output()
-        .await
-        .expect("migrate");
-    assert!(out.status.success(), "{}", text(&out));
-    fleet
-        .wait_connected(0, &numbers, &["n0", "n1", "n2"], CONNECT * 2)
-        .await;
-    for i in 0..3 {
-        assert!(
-            !fleet.running_on(i).await.is_empty(),
-            "node {i} runs some of the numbers"
-        );
-    }
-    (embedded, fleet, numbers)
-}
+use super::spread;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_node_s_numbers_connect_on_the_others_within_a_minute() {
-    let (embedded, mut fleet, numbers) = spread("1555050", 60).await;
+    let (embedded, mut fleet, numbers) = spread("1555050", 60, &[]).await;
     let lost = fleet.running_on(1).await;
     fleet.nodes[1].kill().await;
     let killed = std::time::Instant::now();
@@ -83,7 +50,7 @@ async fn a_killed_node_s_numbers_connect_on_the_others_within_a_minute() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_frozen_node_resumed_past_the_takeover_touches_nothing_it_lost() {
-    let (embedded, fleet, numbers) = spread("1555060", 12).await;
+    let (embedded, fleet, numbers) = spread("1555060", 12, &[]).await;
     let lost = fleet.running_on(2).await;
     fleet.signal(2, "STOP").await;
     fleet

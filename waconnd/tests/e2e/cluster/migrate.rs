@@ -1,7 +1,7 @@
 //! `waconnd migrate --to URL`: a data directory's paired numbers copied
 //! into the database, then connected from it with no QR.
 
-use crate::harness::{CONNECT, Env, bin, text};
+use crate::harness::{CONNECT, Env, text};
 
 use super::{FAST_LEASE, Fleet};
 
@@ -17,14 +17,7 @@ async fn migrated_numbers_connect_from_postgres_with_no_qr() {
 
     let mut fleet = Fleet::prepare(1, FAST_LEASE, &[]).await;
     fleet.use_mock(&embedded.mock.url());
-    let url = fleet.db.url();
-    let out = tokio::process::Command::new(bin("waconnd"))
-        .args(["--data-dir"])
-        .arg(embedded.data())
-        .args(["migrate", "--to", &url])
-        .output()
-        .await
-        .expect("run migrate");
+    let out = fleet.migrate(&embedded.data()).await;
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("copied 3 number(s)"), "{said}");
@@ -33,13 +26,7 @@ async fn migrated_numbers_connect_from_postgres_with_no_qr() {
         assert!(said.contains(n.as_str()), "{said}");
     }
     // Twice: nothing copied over what is there.
-    let again = tokio::process::Command::new(bin("waconnd"))
-        .args(["--data-dir"])
-        .arg(embedded.data())
-        .args(["migrate", "--to", &url])
-        .output()
-        .await
-        .expect("run migrate");
+    let again = fleet.migrate(&embedded.data()).await;
     assert!(
         text(&again).contains("already in the database"),
         "{}",

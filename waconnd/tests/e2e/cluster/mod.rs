@@ -15,7 +15,7 @@ use mockwa::postgres::PostgresServer;
 use serde_json::Value;
 use waconnd::engine::postgres::PgEngine;
 
-use crate::harness::{Env, until};
+use crate::harness::{CONNECT, Env, bin, text, until};
 
 /// Lease timings that make a takeover take seconds: renewal every 500 ms,
 /// self-fence after 2 s, takeover after 8 s (the least the daemon accepts
@@ -145,6 +145,17 @@ impl Fleet {
         .await;
     }
 
+    /// Runs `waconnd migrate --to` this fleet's database on `data`.
+    pub async fn migrate(&self, data: &std::path::Path) -> std::process::Output {
+        tokio::process::Command::new(bin("waconnd"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["migrate", "--to", &self.db.url()])
+            .output()
+            .await
+            .expect("run migrate")
+    }
+
     /// Sends `signal` (`STOP`, `CONT`, `KILL`) to node `i`'s daemon.
     pub async fn signal(&self, i: usize, signal: &str) {
         let pid = self.nodes[i]
@@ -160,6 +171,35 @@ impl Fleet {
             .expect("kill");
         assert!(status.success(), "kill -{signal} {pid}");
     }
+}
+
+/// Pairs `count` numbers on an embedded daemon, then starts three nodes
+/// (with `extra` options) on its mockwa and migrates the numbers into their
+/// database: they spread over the nodes, each running some.
+pub async fn spread(prefix: &str, count: usize, extra: &[&str]) -> (Env, Fleet, Vec<String>) {
+    let mut embedded = Env::new(&["--connect-rate", "200"]).await;
+    let numbers = numbers(prefix, count);
+    for chunk in numbers.chunks(10) {
+        futures_util::future::join_all(chunk.iter().map(|n| embedded.pair(n))).await;
+    }
+    embedded.stop().await;
+    let mut args = vec!["--connect-rate", "200"];
+    args.extend_from_slice(extra);
+    let mut fleet = Fleet::prepare(3, FAST_LEASE, &args).await;
+    fleet.use_mock(&embedded.mock.url());
+    fleet.start_all().await;
+    let out = fleet.migrate(&embedded.data()).await;
+    assert!(out.status.success(), "{}", text(&out));
+    fleet
+        .wait_connected(0, &numbers, &["n0", "n1", "n2"], CONNECT * 2)
+        .await;
+    for i in 0..3 {
+        assert!(
+            !fleet.running_on(i).await.is_empty(),
+            "node {i} runs some of the numbers"
+        );
+    }
+    (embedded, fleet, numbers)
 }
 
 /// The largest number of logins any device of `mock` ever had at once.
