@@ -52,10 +52,28 @@ async fn a_killed_node_s_numbers_connect_on_the_others_within_a_minute() {
 async fn a_frozen_node_resumed_past_the_takeover_touches_nothing_it_lost() {
     let (embedded, fleet, numbers) = spread("1555060", 12, &[]).await;
     let lost = fleet.running_on(2).await;
+    let device_logins = |number: &str| {
+        embedded
+            .mock
+            .devices()
+            .iter()
+            .filter(|d| d.phone == number)
+            .map(|d| d.logins)
+            .sum::<u64>()
+    };
+    let frozen_at: Vec<u64> = lost.iter().map(|n| device_logins(n)).collect();
     fleet.signal(2, "STOP").await;
     fleet
         .wait_connected(0, &numbers, &["n0", "n1"], CONNECT)
         .await;
+    // A fleet row can say CONNECTED before its new owner's first login is
+    // counted: wait for that login of every lost number.
+    until("the new owners logged in", CONNECT, || async {
+        lost.iter()
+            .zip(&frozen_at)
+            .all(|(n, at)| device_logins(n) > *at)
+    })
+    .await;
     let logins = || {
         embedded
             .mock
@@ -66,6 +84,7 @@ async fn a_frozen_node_resumed_past_the_takeover_touches_nothing_it_lost() {
     };
     let before = logins();
     assert!(!lost.is_empty());
+    let mark = fleet.nodes[2].log().len();
     fleet.signal(2, "CONT").await;
     until("the resumed node runs nothing", CONNECT, || async {
         fleet.running_on(2).await.is_empty()
@@ -80,6 +99,11 @@ async fn a_frozen_node_resumed_past_the_takeover_touches_nothing_it_lost() {
     let seen = fleet.seen(0).await;
     assert!(seen.values().all(|s| s.state != "REPLACED"), "{seen:?}");
     assert_eq!(before, logins(), "the resumed node logged nothing in");
+    let resumed = fleet.nodes[2].log()[mark..].to_string();
+    assert!(
+        !resumed.contains("-> CONNECTED"),
+        "the resumed node connected nothing: {resumed}"
+    );
     // What it would have written of the numbers it lost was refused.
     let engine = fleet.engine().await;
     let written: Vec<String> = sqlx::query_scalar(
