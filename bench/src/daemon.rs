@@ -28,6 +28,9 @@ pub struct Place {
     pub url: String,
     /// The certificate to trust for a `wss://` URL.
     pub ca: Option<PathBuf>,
+    /// The PostgreSQL URL of a daemon on that engine (given in the
+    /// environment, as a password belongs, never on the command line).
+    pub database: Option<String>,
 }
 
 impl Daemon {
@@ -41,6 +44,9 @@ impl Daemon {
         let mut command = Command::new(&place.binary);
         if let Some(ca) = &place.ca {
             command.arg("--wa-ca").arg(ca);
+        }
+        if let Some(url) = &place.database {
+            command.env("WACONN_DATABASE", url);
         }
         let child = command
             .arg("--data-dir")
@@ -78,6 +84,18 @@ impl Daemon {
     /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.id().unwrap_or(0)
+    }
+
+    /// SIGKILL, as a machine that dies: nothing of it runs after.
+    pub fn kill(&mut self) {
+        if let Err(e) = self.child.start_kill() {
+            eprintln!("waconn-bench: cannot kill waconnd: {e}");
+        }
+    }
+
+    /// Waits for a killed daemon's exit.
+    pub async fn reap(mut self) {
+        let _ = self.child.wait().await;
     }
 
     /// SIGTERM; returns how long it took to exit (an error past `limit`

@@ -7,6 +7,8 @@ mod backlog;
 #[cfg(feature = "test-peer")]
 mod bare;
 mod daemon;
+mod database;
+mod failover;
 mod latency;
 mod measured;
 mod mock;
@@ -24,7 +26,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::subject::Kind;
+use crate::subject::{Engine, Kind};
 
 /// What `--bare` says in a build without the bare clients.
 pub const NO_BARE: &str = "this waconn-bench has no bare clients: build it with `cargo build --release --workspace --all-features` (feature `test-peer`)";
@@ -81,6 +83,13 @@ struct Args {
     /// figure as a ratio to theirs.
     #[arg(long)]
     bare: bool,
+    /// The daemon's engines to measure, each a side of its own, in this
+    /// order: `embedded` (a SQLite store a number in its data directory)
+    /// and `postgres` (a PostgreSQL server the bench starts for each run,
+    /// with PostgreSQL's default durability; its binaries come from the
+    /// Debian package `postgresql`).
+    #[arg(long, value_delimiter = ',', default_value = "embedded")]
+    engines: Vec<Engine>,
     /// Measure the bare clients only (with --bare): for trying the bench.
     #[arg(long, requires = "bare")]
     skip_daemon: bool,
@@ -101,6 +110,9 @@ struct Args {
 /// The bench's own helpers.
 #[derive(Subcommand)]
 enum Inner {
+    /// Failover: nodes on one PostgreSQL database share the numbers; one
+    /// is killed (SIGKILL) and the others' takeover is timed.
+    Failover(failover::Options),
     /// Run bare whatsapp-rust clients, driven over stdin and stdout by the
     /// bench (not for people).
     #[command(hide = true)]
@@ -114,15 +126,20 @@ fn main() -> anyhow::Result<()> {
     match args.command {
         #[cfg(feature = "test-peer")]
         Some(Inner::BareClients(options)) => runtime.block_on(bare::child::run(options)),
+        Some(Inner::Failover(options)) => runtime.block_on(failover::run(options)),
         None => runtime.block_on(measure(args)),
     }
 }
 
-async fn measure(args: Args) -> anyhow::Result<()> {
-    let bench = std::env::current_exe()?;
-    let bin_dir = match args.bin_dir {
+/// The directory holding `waconnd` and `wactl`: `given`, else this
+/// binary's; an error if they are not there.
+pub fn bin_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let bin_dir = match given {
         Some(dir) => dir,
-        None => bench.parent().context("no directory")?.to_owned(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("no directory")?
+            .to_owned(),
     };
     for binary in ["waconnd", "wactl"] {
         anyhow::ensure!(
@@ -131,6 +148,12 @@ async fn measure(args: Args) -> anyhow::Result<()> {
             bin_dir.display()
         );
     }
+    Ok(bin_dir)
+}
+
+async fn measure(args: Args) -> anyhow::Result<()> {
+    let bench = std::env::current_exe()?;
+    let bin_dir = bin_dir(args.bin_dir)?;
     anyhow::ensure!(cfg!(feature = "test-peer") || !args.bare, "{NO_BARE}");
     anyhow::ensure!(
         args.traffic.is_finite() && args.traffic >= 0.0,
@@ -158,7 +181,9 @@ async fn measure(args: Args) -> anyhow::Result<()> {
     };
     let mut kinds = Vec::new();
     if !args.skip_daemon {
-        kinds.push(Kind::Daemon);
+        let mut engines = args.engines.clone();
+        engines.dedup();
+        kinds.extend(engines.into_iter().map(Kind::Daemon));
     }
     if args.bare {
         kinds.push(Kind::Bare);

@@ -26,6 +26,8 @@ pub struct Traffic {
     pub secs: f64,
     /// CPU over it, % of one core.
     pub cpu_percent: f64,
+    /// The PostgreSQL server's CPU over it, % of one core (that engine only).
+    pub db_cpu_percent: Option<f64>,
     /// mockwa's send-to-ack times over it.
     pub ack: AckLatency,
     /// Logins mockwa saw in it (the scenario caused none).
@@ -34,6 +36,8 @@ pub struct Traffic {
     pub after: Reading,
     /// Bytes written to storage a second (`/proc/PID/io` `write_bytes`).
     pub write_bytes_per_sec: f64,
+    /// The same of the PostgreSQL server's processes (that engine only).
+    pub db_write_bytes_per_sec: Option<f64>,
     /// `fsync` + `fdatasync` a second, over a window of its own after the
     /// phase (traffic still on), or why they were not counted.
     pub syncs_per_sec: Result<f64, String>,
@@ -58,6 +62,19 @@ pub struct Backlog {
     pub extra_logins: u64,
     /// mockwa's send-to-ack times meanwhile.
     pub ack: AckLatency,
+}
+
+/// The PostgreSQL server of a daemon on that engine.
+#[derive(Debug, Clone, Copy)]
+pub struct DbSide {
+    /// With one number connected.
+    pub one: Reading,
+    /// With all N connected, after a restart.
+    pub all: Reading,
+    /// Its CPU while the daemon idles, % of one core.
+    pub idle_cpu_percent: f64,
+    /// Bytes its databases grew by, a number.
+    pub bytes_per_number: u64,
 }
 
 /// One side of a run for N numbers.
@@ -95,12 +112,21 @@ pub struct Measured {
     pub disk_per_number: u64,
     /// Graceful stop to exit, all connected.
     pub stop_secs: f64,
+    /// The PostgreSQL server, for a daemon on that engine.
+    pub database: Option<DbSide>,
 }
 
 impl Measured {
     /// RSS growth per number after the first, KiB, at `reading`.
     pub fn marginal_kib(&self, reading: &Reading) -> f64 {
         per_further(self.n, reading.rss_kib, self.one.rss_kib)
+    }
+
+    /// The PostgreSQL server's memory growth per number after the first,
+    /// KiB (that engine only).
+    pub fn db_marginal_kib(&self) -> Option<f64> {
+        self.database
+            .map(|db| per_further(self.n, db.all.rss_kib, db.one.rss_kib))
     }
 
     /// Descriptors per number after the first.

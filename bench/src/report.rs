@@ -26,57 +26,116 @@ fn at_n(n: usize, at: usize, value: f64, limit: f64, shown: &str) -> String {
     }
 }
 
-/// Rows of one table.
+/// Rows of one table: a column for each side, a ratio column for each side
+/// against the base (the bare clients, else the first side), the target.
 struct Table<'a> {
-    daemon: Option<&'a Measured>,
-    bare: Option<&'a Measured>,
-    rows: Vec<[String; 5]>,
+    sides: &'a [Measured],
+    base: Option<usize>,
+    rows: Vec<Vec<String>>,
 }
 
-impl Table<'_> {
-    /// A row of a figure both sides have: `get` reads it, `show` prints it.
+impl<'a> Table<'a> {
+    fn new(sides: &'a [Measured]) -> Self {
+        let bare = sides.iter().position(|m| m.kind == Kind::Bare);
+        let base = bare.or((sides.len() > 1).then_some(0));
+        Self {
+            sides,
+            base,
+            rows: Vec::new(),
+        }
+    }
+
+    /// The sides a ratio column is given for.
+    fn compared(&self) -> impl Iterator<Item = usize> + '_ {
+        let count = if self.base.is_some() {
+            self.sides.len()
+        } else {
+            0
+        };
+        (0..count).filter(move |&i| Some(i) != self.base)
+    }
+
+    /// The heading and the separator.
+    fn heading(&self) -> String {
+        let mut cells = vec!["measure".to_string()];
+        cells.extend(self.sides.iter().map(|m| m.kind.name().to_string()));
+        if let Some(base) = self.base {
+            let base = self.sides[base].kind.short();
+            cells.extend(
+                self.compared()
+                    .map(|i| format!("{} / {base}", self.sides[i].kind.short())),
+            );
+        }
+        let daemons: Vec<&str> = self
+            .sides
+            .iter()
+            .filter(|m| m.kind != Kind::Bare)
+            .map(|m| m.kind.short())
+            .collect();
+        cells.push(format!("target ({})", daemons.join(" / ")));
+        let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+        let dashes: Vec<String> = cells.iter().map(|_| "---".to_string()).collect();
+        format!("{}{}", line(&cells), line(&dashes).replace(' ', ""))
+    }
+
+    /// A row of a figure the sides have: `get` reads it, `show` prints
+    /// it, `target` judges one daemon side's value.
     fn figure(
         &mut self,
         what: &str,
         get: impl Fn(&Measured) -> Option<f64>,
         show: impl Fn(f64) -> String,
-        target: impl Fn(f64) -> String,
+        target: impl Fn(&Measured, f64) -> String,
     ) {
-        let d = self.daemon.and_then(&get);
-        let b = self.bare.and_then(&get);
-        if d.is_none() && b.is_none() {
+        let values: Vec<Option<f64>> = self.sides.iter().map(&get).collect();
+        if values.iter().all(Option::is_none) {
             return;
         }
         let dash = || "—".to_string();
-        let ratio = match (d, b) {
-            (Some(d), Some(b)) if b > 0.0 => format!("{:.2}×", d / b),
-            (Some(0.0), Some(_)) => "1×".into(),
-            _ => dash(),
-        };
-        self.rows.push([
-            what.into(),
-            d.map(&show).unwrap_or_else(dash),
-            b.map(&show).unwrap_or_else(dash),
-            ratio,
-            d.or(b).map(target).unwrap_or_else(dash),
-        ]);
+        let mut row = vec![what.to_string()];
+        row.extend(values.iter().map(|v| v.map(&show).unwrap_or_else(dash)));
+        if let Some(base) = self.base {
+            for i in self.compared() {
+                row.push(match (values[i], values[base]) {
+                    (Some(v), Some(b)) if b > 0.0 => format!("{:.2}×", v / b),
+                    (Some(0.0), Some(_)) => "1×".into(),
+                    _ => dash(),
+                });
+            }
+        }
+        let mut judged: Vec<String> = self
+            .sides
+            .iter()
+            .zip(&values)
+            .filter(|(m, _)| m.kind != Kind::Bare)
+            .filter_map(|(m, v)| v.map(|v| target(m, v)))
+            .collect();
+        if judged.is_empty() {
+            // Only the bare clients have it.
+            judged = self
+                .sides
+                .iter()
+                .zip(&values)
+                .filter_map(|(m, v)| v.map(|v| target(m, v)))
+                .collect();
+        }
+        judged.dedup();
+        row.push(judged.join(" / "));
+        self.rows.push(row);
     }
 
-    /// A row whose figure is text (both sides, no ratio).
+    /// A row whose figure is text (no ratio, no target).
     fn text(&mut self, what: &str, get: impl Fn(&Measured) -> Option<String>) {
-        let d = self.daemon.and_then(&get);
-        let b = self.bare.and_then(&get);
-        if d.is_none() && b.is_none() {
+        let values: Vec<Option<String>> = self.sides.iter().map(&get).collect();
+        if values.iter().all(Option::is_none) {
             return;
         }
         let dash = || "—".to_string();
-        self.rows.push([
-            what.into(),
-            d.unwrap_or_else(dash),
-            b.unwrap_or_else(dash),
-            dash(),
-            dash(),
-        ]);
+        let mut row = vec![what.to_string()];
+        row.extend(values.into_iter().map(|v| v.unwrap_or_else(dash)));
+        row.extend(self.compared().map(|_| dash()));
+        row.push(dash());
+        self.rows.push(row);
     }
 }
 
@@ -126,15 +185,10 @@ pub fn settings(setup: &Setup) -> String {
 
 /// One table for one N, from the sides measured.
 pub fn table(setup: &Setup, sides: &[Measured]) -> String {
-    let pick = |kind| sides.iter().find(|m| m.kind == kind);
-    let mut t = Table {
-        daemon: pick(Kind::Daemon),
-        bare: pick(Kind::Bare),
-        rows: Vec::new(),
-    };
+    let mut t = Table::new(sides);
     let n = sides.first().map_or(0, |m| m.n);
     let floor = n as f64 / DEFAULT_RATE * 1.1;
-    let floor_target = |v: f64| {
+    let floor_target = |_: &Measured, v: f64| {
         if n >= 1000 {
             at_most(
                 v,
@@ -145,21 +199,20 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
             "—".into()
         }
     };
-    let rate_target = |v: f64| at_most(v, DEFAULT_RATE, &format!("{DEFAULT_RATE}"));
-    let restart_marginal = t.daemon.map(|d| d.marginal_kib(&d.all));
+    let rate_target = |_: &Measured, v: f64| at_most(v, DEFAULT_RATE, &format!("{DEFAULT_RATE}"));
 
     t.figure(
         "marginal RSS per connected idle session (after a restart)",
         |m| Some(m.marginal_kib(&m.all)),
         kib,
-        |v| at_most(v, 256.0, "256 KiB"),
+        |_, v| at_most(v, 256.0, "256 KiB"),
     );
     t.figure(
         "marginal RSS right after pairing, no restart",
         |m| Some(m.marginal_kib(&m.paired)),
         kib,
-        |v| match restart_marginal {
-            Some(r) if r > 0.0 => format!(
+        |m, v| match m.marginal_kib(&m.all) {
+            r if r > 0.0 => format!(
                 "≤ 1.2 × after a restart: {:.2}× ({})",
                 v / r,
                 verdict(v <= 1.2 * r)
@@ -171,13 +224,31 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         "RSS, one number connected",
         |m| Some(m.one.rss_kib as f64),
         mib,
-        |v| format!("< 20 MiB ({})", verdict(v < 20.0 * 1024.0)),
+        |_, v| format!("< 20 MiB ({})", verdict(v < 20.0 * 1024.0)),
     );
     t.figure(
         "RSS, all N connected",
         |m| Some(m.all.rss_kib as f64),
         mib,
-        |_| "—".into(),
+        |_, _| "—".into(),
+    );
+    t.figure(
+        "PostgreSQL server, all N connected (PSS of its processes)",
+        |m| m.database.map(|db| db.all.rss_kib as f64),
+        mib,
+        |_, _| "—".into(),
+    );
+    t.figure(
+        "PostgreSQL server's growth per number",
+        |m| m.db_marginal_kib(),
+        kib,
+        |_, _| "—".into(),
+    );
+    t.figure(
+        "daemon and PostgreSQL together, marginal per session (after a restart)",
+        |m| m.db_marginal_kib().map(|db| db + m.marginal_kib(&m.all)),
+        kib,
+        |_, _| "—".into(),
     );
     t.figure(
         "start to all connected (default settings)",
@@ -198,7 +269,7 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         ),
         |m| Some(m.idle.cpu_percent),
         percent,
-        |v| {
+        |_, v| {
             let bare = bare_idle(sides);
             let ratio = match bare {
                 Some(b) if b > 0.0 => format!("≤ 1.1 × bare ({})", verdict(v <= 1.1 * b)),
@@ -211,10 +282,16 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         },
     );
     t.figure(
+        "PostgreSQL server's CPU while the daemon idles",
+        |m| m.database.map(|db| db.idle_cpu_percent),
+        percent,
+        |_, _| "—".into(),
+    );
+    t.figure(
         "logins nobody caused while idle",
         |m| Some(m.idle.spurious_logins as f64),
         count,
-        |v| format!("0 ({})", verdict(v == 0.0)),
+        |_, v| format!("0 ({})", verdict(v == 0.0)),
     );
     t.text("traffic phase", |m| {
         m.traffic.as_ref().map(|x| {
@@ -228,7 +305,13 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         "CPU under traffic",
         |m| m.traffic.as_ref().map(|x| x.cpu_percent),
         percent,
-        |v| at_n(n, 10000, v, 25.0, "25%"),
+        |_, v| at_n(n, 10000, v, 25.0, "25%"),
+    );
+    t.figure(
+        "PostgreSQL server's CPU under traffic",
+        |m| m.traffic.as_ref().and_then(|x| x.db_cpu_percent),
+        percent,
+        |_, _| "—".into(),
     );
     t.text("send-to-ack under traffic, p50 / p99 / max", |m| {
         m.traffic.as_ref().map(|x| {
@@ -242,25 +325,36 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         "send-to-ack p99 under traffic",
         |m| m.traffic.as_ref().map(|x| x.ack.p99_ms as f64),
         ms,
-        |v| at_most(v, 2000.0, "2 s"),
+        |_, v| at_most(v, 2000.0, "2 s"),
     );
     t.figure(
         "reconnects nobody caused under traffic",
         |m| m.traffic.as_ref().map(|x| x.spurious_logins as f64),
         count,
-        |v| format!("0 ({})", verdict(v == 0.0)),
+        |_, v| format!("0 ({})", verdict(v == 0.0)),
     );
     t.figure(
         "marginal RSS per session after the traffic",
         |m| m.traffic.as_ref().map(|x| m.marginal_kib(&x.after)),
         kib,
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
     t.figure(
         "disk writes under traffic",
         |m| m.traffic.as_ref().map(|x| x.write_bytes_per_sec / 1024.0),
         |v| format!("{v:.0} KiB/s"),
-        |_| "—".into(),
+        |_, _| "—".into(),
+    );
+    t.figure(
+        "PostgreSQL server's disk writes under traffic",
+        |m| {
+            m.traffic
+                .as_ref()
+                .and_then(|x| x.db_write_bytes_per_sec)
+                .map(|b| b / 1024.0)
+        },
+        |v| format!("{v:.0} KiB/s"),
+        |_, _| "—".into(),
     );
     t.figure(
         "fsyncs under traffic",
@@ -270,7 +364,7 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
                 .and_then(|x| x.syncs_per_sec.clone().ok())
         },
         |v| format!("{v:.3}/s"),
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
     t.text("fsyncs not counted", |m| {
         m.traffic
@@ -294,13 +388,13 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         &format!("mass drop with {backlog} stanzas a number: all back"),
         |m| m.backlog.as_ref().map(|b| b.back_secs),
         secs,
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
     t.figure(
         &format!("mass drop with {backlog} stanzas a number: all back and acked"),
         |m| m.backlog.as_ref().map(|b| b.acked_secs),
         secs,
-        |v| match n {
+        |_, v| match n {
             1000 => at_most(v, 60.0, "60 s at 1,000"),
             10000 => at_most(v, 600.0, "10 min at 10,000"),
             _ => "—".into(),
@@ -310,13 +404,13 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         "stanzas queued for the backlog drop",
         |m| m.backlog.as_ref().map(|b| b.queued as f64),
         count,
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
     t.figure(
         "  (mockwa queueing the backlog, sockets already cut)",
         |m| m.backlog.as_ref().map(|b| b.queue_secs),
         secs,
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
     t.figure(
         "peak connects/s seen by mockwa after the backlog drop",
@@ -328,7 +422,7 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         "logins beyond one a number after the backlog drop",
         |m| m.backlog.as_ref().map(|b| b.extra_logins as f64),
         count,
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
     t.text("send-to-ack of the backlog, p50 / p99 / max", |m| {
         m.backlog.as_ref().map(|b| {
@@ -346,7 +440,7 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         "`wactl list --json` median",
         |m| m.wactl.map(|(l, _)| l.median_ms),
         |v| format!("{v:.1} ms"),
-        |v| match n {
+        |_, v| match n {
             1000 => at_most(v, 20.0, "20 ms at 1,000"),
             10000 => at_most(v, 50.0, "50 ms at 10,000"),
             _ => "—".into(),
@@ -360,32 +454,35 @@ pub fn table(setup: &Setup, sides: &[Measured]) -> String {
         "open descriptors per session",
         |m| Some(m.fds_per_session()),
         |v| format!("{v:.2}"),
-        |v| at_most(v, 4.0, "4"),
+        |_, v| at_most(v, 4.0, "4"),
     );
     t.figure(
         "disk per paired number",
         |m| Some(m.disk_per_number as f64 / 1024.0),
         kib,
-        |_| "—".into(),
+        |_, _| "—".into(),
+    );
+    t.figure(
+        "PostgreSQL databases' growth per paired number",
+        |m| m.database.map(|db| db.bytes_per_number as f64 / 1024.0),
+        kib,
+        |_, _| "—".into(),
     );
     t.figure(
         "graceful stop to exit, all N connected",
         |m| Some(m.stop_secs),
         |v| format!("{v:.2} s"),
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
     t.figure(
         "(setup) pairing N-1 numbers",
         |m| Some(m.pair_secs),
         secs,
-        |_| "—".into(),
+        |_, _| "—".into(),
     );
-    let mut out = format!(
-        "### N = {n}\n\n{}\n\n| measure | waconnd | bare whatsapp-rust | waconnd / bare | target (waconnd) |\n|---|---|---|---|---|\n",
-        settings(setup)
-    );
-    for [a, b, c, d, e] in t.rows {
-        out.push_str(&format!("| {a} | {b} | {c} | {d} | {e} |\n"));
+    let mut out = format!("### N = {n}\n\n{}\n\n{}", settings(setup), t.heading());
+    for row in t.rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
     out
 }
@@ -410,6 +507,93 @@ mod tests {
         assert_eq!(
             at_n(10000, 10000, 30.0, 25.0, "25%"),
             "≤ 25% at 10000 (**missed**)"
+        );
+    }
+
+    fn side(kind: Kind, rss_kib: u64) -> Measured {
+        let reading = |rss_kib| crate::proc::Reading {
+            rss_kib,
+            fds: 10,
+            cpu_secs: 0.0,
+        };
+        Measured {
+            kind,
+            n: 101,
+            one: reading(20_000),
+            paired: reading(20_000 + 100 * 2 * rss_kib),
+            all: reading(20_000 + 100 * rss_kib),
+            pair_secs: 1.0,
+            start_secs: 1.0,
+            start_peak: 1,
+            idle: crate::measured::Idle {
+                secs: 1.0,
+                cpu_percent: 1.0,
+                spurious_logins: 0,
+            },
+            wactl: None,
+            traffic: None,
+            drop_secs: 1.0,
+            drop_peak: 1,
+            backlog: None,
+            disk_per_number: 0,
+            stop_secs: 1.0,
+            database: None,
+        }
+    }
+
+    #[test]
+    fn two_engines_get_a_column_each_and_the_second_a_ratio_to_the_first() {
+        use crate::subject::Engine;
+        let sides = [
+            side(Kind::Daemon(Engine::Embedded), 400),
+            side(Kind::Daemon(Engine::Postgres), 200),
+        ];
+        let mut t = Table::new(&sides);
+        assert_eq!(
+            t.heading(),
+            "| measure | waconnd | waconnd on PostgreSQL | on PostgreSQL / waconnd | target (waconnd / on PostgreSQL) |\n|---|---|---|---|---|\n"
+        );
+        t.figure(
+            "marginal",
+            |m| Some(m.marginal_kib(&m.all)),
+            kib,
+            |m, v| {
+                let r = m.marginal_kib(&m.all);
+                format!("{:.1}×", v / r)
+            },
+        );
+        assert_eq!(
+            t.rows[0],
+            ["marginal", "400 KiB", "200 KiB", "0.50×", "1.0×"]
+        );
+    }
+
+    #[test]
+    fn beside_the_bare_clients_every_daemon_side_is_divided_by_them() {
+        use crate::subject::Engine;
+        let sides = [
+            side(Kind::Daemon(Engine::Embedded), 400),
+            side(Kind::Daemon(Engine::Postgres), 300),
+            side(Kind::Bare, 200),
+        ];
+        let mut t = Table::new(&sides);
+        t.figure(
+            "marginal",
+            |m| Some(m.marginal_kib(&m.all)),
+            kib,
+            |_, v| at_most(v, 350.0, "350 KiB"),
+        );
+        assert_eq!(
+            t.rows[0],
+            [
+                "marginal",
+                "400 KiB",
+                "300 KiB",
+                "200 KiB",
+                "2.00×",
+                "1.50×",
+                "≤ 350 KiB (**missed**) / ≤ 350 KiB (met)"
+            ]
         );
     }
 }

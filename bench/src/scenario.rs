@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::daemon::{Place, disk_bytes, wait_for};
+use crate::database::Database;
 use crate::latency::time_runs;
-use crate::measured::{Idle, Measured};
+use crate::measured::{DbSide, Idle, Measured};
 use crate::mock::Mock;
-use crate::subject::{Kind, Mode, Site, Subject};
+use crate::subject::{Engine, Kind, Mode, Site, Subject};
 use crate::{backlog, proc, traffic};
 
 /// What the bench needs besides N and the side.
@@ -81,6 +82,14 @@ pub async fn run(setup: &Setup, kind: Kind, n: usize) -> anyhow::Result<Measured
 
 async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Result<Measured> {
     let mock = Mock::start(setup.tls, dir).await?;
+    let db = match kind {
+        Kind::Daemon(Engine::Postgres) => Some(
+            tokio::task::spawn_blocking(Database::start)
+                .await
+                .context("PostgreSQL did not start")??,
+        ),
+        _ => None,
+    };
     let site = Site {
         kind,
         place: Place {
@@ -88,11 +97,12 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
             data: dir.join("data"),
             socket: dir.join("run").join("waconnd.sock"),
             log: dir.join(match kind {
-                Kind::Daemon => "waconnd.log",
+                Kind::Daemon(_) => "waconnd.log",
                 Kind::Bare => "bare.log",
             }),
             url: mock.server.url(),
             ca: mock.ca.clone(),
+            database: db.as_ref().map(Database::url),
         },
         bench: setup.bench.clone(),
         pair_rate: setup.pair_rate,
@@ -110,6 +120,7 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
     all_connected(&s, &socket, 1, s.started()).await?;
     settle().await;
     let one = proc::read(s.pid())?;
+    let db_one = db.as_ref().map(Database::read).transpose()?;
     s.stop(LIMIT).await?;
 
     eprintln!("  pairing the rest");
@@ -130,9 +141,10 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
     let start_peak = mock.server.stats().peak_connects_per_second;
     settle().await;
     let all = proc::read(s.pid())?;
+    let db_all = db.as_ref().map(Database::read).transpose()?;
 
     let wactl = match kind {
-        Kind::Daemon => {
+        Kind::Daemon(_) => {
             eprintln!("  latency");
             let wactl = setup.bin_dir.join("wactl");
             let list = time_runs(&wactl, &socket, &["list", "--json"], 100).await?;
@@ -145,8 +157,10 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
     eprintln!("  idle");
     let logins = mock.logins();
     let before = proc::read(s.pid())?;
+    let db_before = db.as_ref().map(Database::read).transpose()?;
     tokio::time::sleep(setup.idle).await;
     let after = proc::read(s.pid())?;
+    let db_after = db.as_ref().map(Database::read).transpose()?;
     let idle_secs = setup.idle.as_secs_f64();
     let idle = Idle {
         secs: idle_secs,
@@ -161,7 +175,7 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
     let traffic = match setup.traffic {
         Some(plan) => {
             eprintln!("  traffic");
-            let measured = traffic::run(&mock, s.pid(), plan, dir).await?;
+            let measured = traffic::run(&mock, s.pid(), db.as_ref(), plan, dir).await?;
             anyhow::ensure!(
                 s.connected(&socket).await == Some(n),
                 "sessions dropped under traffic"
@@ -196,10 +210,19 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
     let stores = site.stores();
     let disk = disk_bytes(&stores)
         + match kind {
-            Kind::Daemon => disk_bytes(&site.place.data),
+            Kind::Daemon(_) => disk_bytes(&site.place.data),
             Kind::Bare => 0,
         };
     let stop_secs = s.stop(LIMIT).await?.as_secs_f64();
+    let database = match (&db, db_one, db_all, db_before, db_after) {
+        (Some(db), Some(one), Some(all), Some(before), Some(after)) => Some(DbSide {
+            one,
+            all,
+            idle_cpu_percent: (after.cpu_secs - before.cpu_secs) / idle_secs * 100.0,
+            bytes_per_number: db.grown_bytes() / n as u64,
+        }),
+        _ => None,
+    };
     mock.shutdown().await;
     Ok(Measured {
         kind,
@@ -218,5 +241,6 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
         backlog,
         disk_per_number: disk / n as u64,
         stop_secs,
+        database,
     })
 }

@@ -15,18 +15,37 @@ use crate::socket;
 /// Which kind of thing is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// `waconnd`, driven through its socket.
-    Daemon,
+    /// `waconnd` on an engine, driven through its socket.
+    Daemon(Engine),
     /// Bare whatsapp-rust clients, one `Bot` per number in one process.
     Bare,
+}
+
+/// Where the daemon keeps credentials and its registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// Its data directory: a SQLite store a number (the default).
+    Embedded,
+    /// A PostgreSQL server the bench starts for the run (`--database`).
+    Postgres,
 }
 
 impl Kind {
     /// Its name in tables.
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Daemon => "waconnd",
+            Kind::Daemon(Engine::Embedded) => "waconnd",
+            Kind::Daemon(Engine::Postgres) => "waconnd on PostgreSQL",
             Kind::Bare => "bare whatsapp-rust",
+        }
+    }
+
+    /// Its short name in a ratio's heading.
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::Daemon(Engine::Embedded) => "waconnd",
+            Kind::Daemon(Engine::Postgres) => "on PostgreSQL",
+            Kind::Bare => "bare",
         }
     }
 }
@@ -47,7 +66,7 @@ impl Site {
     /// The directory every number's store is in.
     pub fn stores(&self) -> PathBuf {
         match self.kind {
-            Kind::Daemon => self.place.data.join("sessions"),
+            Kind::Daemon(_) => self.place.data.join("sessions"),
             Kind::Bare => self.place.data.clone(),
         }
     }
@@ -76,7 +95,7 @@ impl Subject {
     /// answers (the daemon) or its restored clients run (bare).
     pub async fn start(site: &Site, mode: Mode) -> anyhow::Result<Self> {
         match site.kind {
-            Kind::Daemon => {
+            Kind::Daemon(_) => {
                 let rate = site.pair_rate.to_string();
                 let args: &[&str] = match mode {
                     Mode::Pairing => &["--connect-rate", &rate],

@@ -28,6 +28,17 @@ const PORT_ATTEMPTS: usize = 5;
 /// Where the Debian package puts each major version's server binaries.
 const DEBIAN_BIN_ROOT: &str = "/usr/lib/postgresql";
 
+/// How a server keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Tests: `fsync`, synchronous commits and full-page writes off, a
+    /// 16 MB buffer pool: fast, and the data is thrown away anyway.
+    Throwaway,
+    /// Benchmarks: PostgreSQL's own defaults for durability and its
+    /// buffer pool, as a production server runs.
+    Durable,
+}
+
 /// A running PostgreSQL server in its own temporary directory; stopped and
 /// removed on drop.
 pub struct PostgresServer {
@@ -51,6 +62,11 @@ impl PostgresServer {
     /// server on it, listening on `127.0.0.1` only; returns once it accepts
     /// connections.
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_with(Profile::Throwaway)
+    }
+
+    /// [`PostgresServer::start`] with the durability of `profile`.
+    pub fn start_with(profile: Profile) -> anyhow::Result<Self> {
         let bin = server_bin_dir()?;
         let run_as = run_as()?;
         let root = tempfile::Builder::new()
@@ -66,7 +82,7 @@ impl PostgresServer {
             run_as,
             running: false,
         };
-        server.init()?;
+        server.init(profile)?;
         server.launch()?;
         Ok(server)
     }
@@ -145,7 +161,20 @@ impl PostgresServer {
         self.shutdown()
     }
 
-    fn data_dir(&self) -> PathBuf {
+    /// The process id of the server's postmaster (its other processes are
+    /// the postmaster's children).
+    pub fn pid(&self) -> anyhow::Result<u32> {
+        let path = self.data_dir().join("postmaster.pid");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        text.lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .with_context(|| format!("no process id in `{}`", path.display()))
+    }
+
+    /// The cluster's data directory.
+    pub fn data_dir(&self) -> PathBuf {
         self.root.path().join("data")
     }
 
@@ -153,7 +182,7 @@ impl PostgresServer {
         self.root.path().join("server.log")
     }
 
-    fn init(&self) -> anyhow::Result<()> {
+    fn init(&self, profile: Profile) -> anyhow::Result<()> {
         let pwfile = self.root.path().join("pwfile");
         std::fs::write(&pwfile, format!("{}\n", self.password))
             .context("cannot write the password file")?;
@@ -173,16 +202,21 @@ impl PostgresServer {
             .arg(format!("--pwfile={}", pwfile.display()));
         checked(initdb, "initdb")?;
         std::fs::remove_file(&pwfile).context("cannot remove the password file")?;
-        // Throwaway data: durability settings off, loopback TCP only.
+        // Loopback TCP only; throwaway data without durability.
         self.append_config(
             "listen_addresses = '127.0.0.1'\n\
              unix_socket_directories = ''\n\
-             fsync = off\n\
-             synchronous_commit = off\n\
-             full_page_writes = off\n\
-             shared_buffers = 16MB\n\
              max_connections = 200\n",
-        )
+        )?;
+        match profile {
+            Profile::Throwaway => self.append_config(
+                "fsync = off\n\
+                 synchronous_commit = off\n\
+                 full_page_writes = off\n\
+                 shared_buffers = 16MB\n",
+            ),
+            Profile::Durable => Ok(()),
+        }
     }
 
     fn launch(&mut self) -> anyhow::Result<()> {
