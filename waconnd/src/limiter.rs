@@ -63,13 +63,31 @@ impl ConnectLimiter {
     /// come, first served); an attempt given up while waiting leaves its
     /// place.
     pub async fn acquire(&self) {
+        self.acquire_checked(async {}, |_| true).await;
+    }
+
+    /// [`ConnectLimiter::acquire`] with a last look before the attempt goes
+    /// (who owns the number, on a database): `check` runs once the turn
+    /// came, still holding it, and the turn counts from when it ended, so a
+    /// check that takes long for one attempt and short for the next never
+    /// lets two attempts go closer than the interval. When `goes` says the
+    /// check's outcome stops the attempt, the turn is not used.
+    pub async fn acquire_checked<R>(
+        &self,
+        check: impl Future<Output = R>,
+        goes: impl FnOnce(&R) -> bool,
+    ) -> R {
         let mut last = self.last.lock().await;
         if let Some(previous) = *last {
             // The timer rounds up to the next millisecond; aim just before.
             let slot = previous + self.interval().saturating_sub(TIMER_SLACK);
             tokio::time::sleep_until(slot).await;
         }
-        *last = Some(Instant::now());
+        let outcome = check.await;
+        if goes(&outcome) {
+            *last = Some(Instant::now());
+        }
+        outcome
     }
 }
 
@@ -100,6 +118,46 @@ mod tests {
         assert_eq!(limiter.rate(), 10);
         limiter.set_rate(0);
         assert_eq!(limiter.rate(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_check_that_takes_long_then_short_never_lets_two_attempts_go_close() {
+        let limiter = std::sync::Arc::new(ConnectLimiter::new(10));
+        let (went, mut times) = tokio::sync::mpsc::unbounded_channel();
+        for i in 0..12u64 {
+            let (limiter, went) = (limiter.clone(), went.clone());
+            tokio::spawn(async move {
+                // A database answering slowly, then quickly.
+                let wait = Duration::from_millis(if i % 2 == 0 { 90 } else { 0 });
+                let owned = i != 5;
+                let go = limiter
+                    .acquire_checked(
+                        async move {
+                            tokio::time::sleep(wait).await;
+                            owned
+                        },
+                        |owned| *owned,
+                    )
+                    .await;
+                if go {
+                    let _ = went.send(Instant::now());
+                }
+            });
+        }
+        drop(went);
+        let mut all = Vec::new();
+        while let Some(t) = times.recv().await {
+            all.push(t);
+        }
+        assert_eq!(all.len(), 11, "the one not owned does not go");
+        all.sort();
+        for pair in all.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= Duration::from_millis(104),
+                "two attempts {:?} apart",
+                pair[1] - pair[0]
+            );
+        }
     }
 
     #[tokio::test(start_paused = true)]

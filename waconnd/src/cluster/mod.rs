@@ -27,7 +27,8 @@ use crate::registry::Entry;
 pub use sink::PgSink;
 
 /// How long an answer to `wactl` waits for the database before it says
-/// what this node knows alone.
+/// what this node knows alone; and the owner check before a connect, which
+/// holds the connect queue, before it is tried again.
 pub const ANSWER_WAIT: Duration = Duration::from_secs(2);
 
 /// How the reason of a number taken over from a lapsed node begins.
@@ -208,12 +209,12 @@ impl Cluster {
             .with_context(|| format!("cannot list the nodes in {}", self.pg.url()))
     }
 
-    /// Every number of the fleet, with the node that owns it. A number
-    /// whose node is not running it (none yet, or one that stopped
-    /// renewing) shows as disconnected, saying so, whatever its last row
-    /// said.
+    /// Every number of the fleet that this node does not own (its own are
+    /// in its table), with the node that owns it. A number whose node is
+    /// not running it (none yet, or one that stopped renewing) shows as
+    /// disconnected, saying so, whatever its last row said.
     pub async fn fleet(&self) -> anyhow::Result<Vec<(Entry, Option<String>)>> {
-        let rows = sql::fleet(self.pg.pool(), self.timings.self_fence)
+        let rows = sql::fleet(self.pg.pool(), &self.node, self.timings.self_fence)
             .await
             .with_context(|| format!("cannot list the numbers in {}", self.pg.url()))?;
         Ok(rows

@@ -301,10 +301,11 @@ pub async fn entry(pool: &PgPool, number: &str) -> sqlx::Result<Option<String>> 
         .await
 }
 
-/// Every registry entry, as JSON, with the node that owns it and whether
-/// that node renewed its lease within `fresh`.
+/// Every registry entry not owned by node `beyond`, as JSON, with the node
+/// that owns it and whether that node renewed its lease within `fresh`.
 pub async fn fleet(
     pool: &PgPool,
+    beyond: &str,
     fresh: Duration,
 ) -> sqlx::Result<Vec<(String, Option<String>, bool)>> {
     sqlx::query_as(
@@ -313,9 +314,11 @@ pub async fn fleet(
          FROM registry r
          LEFT JOIN owners o ON o.number = r.number
          LEFT JOIN nodes n ON n.name = o.node
+         WHERE o.node IS DISTINCT FROM $2
          ORDER BY r.number",
     )
     .bind(interval(fresh))
+    .bind(beyond)
     .fetch_all(pool)
     .await
 }

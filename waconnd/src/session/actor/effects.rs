@@ -6,6 +6,7 @@ use std::time::Duration;
 use waconn_proto::{ErrorReply, PairingUpdate};
 
 use super::{Actor, LOGIN_WAIT, Turned};
+use crate::cluster::ANSWER_WAIT;
 use crate::session::context::Presence;
 use crate::session::context::SessionContext;
 use crate::session::liveness::Liveness;
@@ -52,10 +53,29 @@ async fn take_turn(
     )
     .await?;
     drop(building);
-    ctx.link.limiter.acquire().await;
-    if let Some(cluster) = ctx.stores.cluster()
-        && !cluster.confirm(number).await?
-    {
+    // On a database, the owner row is read once the turn came, inside it:
+    // a slow answer delays the attempts behind it instead of bunching them.
+    let cluster = ctx.stores.cluster();
+    let owned = ctx
+        .link
+        .limiter
+        .acquire_checked(
+            async {
+                match cluster {
+                    Some(cluster) => tokio::time::timeout(ANSWER_WAIT, cluster.confirm(number))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(anyhow::anyhow!(
+                                "the database did not say within {ANSWER_WAIT:?} who owns {number}"
+                            ))
+                        }),
+                    None => Ok(true),
+                }
+            },
+            |owned| matches!(owned, Ok(true)),
+        )
+        .await?;
+    if !owned && let Some(cluster) = cluster {
         return Ok(Turned::NotOwned(cluster.owner_of(number).await?));
     }
     Ok(Turned::Ready(ready, store, fence))
