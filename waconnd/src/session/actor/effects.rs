@@ -84,6 +84,13 @@ impl Actor {
                 }
             }
             Effect::DeleteStore => self.delete_store().await,
+            Effect::CloseStore => {
+                // The next turn opens it (and, on a database, its fence)
+                // again; the stopped client held the last other reference.
+                self.backend = None;
+                self.fence = None;
+                tracing::debug!("{}: store closed; the next connect opens it", self.number());
+            }
             Effect::Remove(why) => {
                 let _ = self.remove(&why).await;
                 return Done::Stop;
