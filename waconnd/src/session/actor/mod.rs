@@ -44,7 +44,7 @@ pub fn spawn(ctx: Arc<SessionContext>, record: Record, connect: bool) -> Session
     let lease = ctx.stores.cluster().map(|cluster| cluster.lease());
     let actor = Actor {
         liveness: Arc::clone(&liveness),
-        ended_raw: None,
+        ended: None,
         ctx,
         model: Model::new(record),
         backend: None,
@@ -98,9 +98,9 @@ struct Actor {
     version: watch::Receiver<version::Status>,
     /// When the client last received data, for readers.
     liveness: Arc<Liveness>,
-    /// The ended client's stanza forwarding, kept until the next starts:
-    /// its late words still come.
-    ended_raw: Option<whatsapp_rust::RawNodeLease>,
+    /// What the ended client leaves, kept until the next starts: its late
+    /// words still come, on tasks of its own.
+    ended: Option<link::Ended>,
 }
 
 /// The watch on a database store's fence.
@@ -225,7 +225,7 @@ impl Actor {
                             if fence.is_some() {
                                 self.fence = fence;
                             }
-                            self.ended_raw = None;
+                            self.ended = None;
                             let link = ready.run();
                             self.liveness.watch(&link.client);
                             self.link = Some(link);
@@ -394,7 +394,7 @@ impl Actor {
             }
         }
         self.keep_last_data();
-        self.ended_raw = self.link.take().map(|link| link.raw);
+        self.ended = self.link.take().map(Link::ended);
         self.qr = None;
         self.watchers.retain(|w| !w.is_closed());
         let watched = !self.watchers.is_empty();
