@@ -29,13 +29,19 @@ async fn paired(mut pair: tokio::process::Child) {
 fn reopens_logged(env: &Env, number: &str) -> usize {
     env.log()
         .lines()
-        .filter(|l| l.contains(number) && l.contains(&format!("CONNECTED -> CONNECTING: {REOPENING}")))
+        .filter(|l| {
+            l.contains(number) && l.contains(&format!("CONNECTED -> CONNECTING: {REOPENING}"))
+        })
         .count()
 }
 
 /// How many descriptors of the daemon hold `number`'s store file open.
 fn store_opened(env: &Env, number: &str) -> usize {
-    let pid = env.daemon.as_ref().and_then(|d| d.id()).expect("the daemon runs");
+    let pid = env
+        .daemon
+        .as_ref()
+        .and_then(|d| d.id())
+        .expect("the daemon runs");
     let store = env.store(number);
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .expect("the daemon's descriptors")

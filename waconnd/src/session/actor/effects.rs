@@ -58,7 +58,7 @@ async fn take_turn(
     {
         return Ok(Turned::NotOwned(cluster.owner_of(number).await?));
     }
-    Ok(Turned::Ready(ready, store, fence))
+    Ok(Turned::Ready(Box::new(ready), store, fence))
 }
 
 /// How an effect went.

@@ -110,7 +110,7 @@ type FenceWatch = watch::Receiver<Option<FenceLost>>;
 enum Turned {
     /// The client is built, its turn taken: it connects when run. The
     /// store, and its fence when it was opened for this turn.
-    Ready(link::Ready, Store, Option<FenceWatch>),
+    Ready(Box<link::Ready>, Store, Option<FenceWatch>),
     /// The database names another owner (or none): this node must let the
     /// number go.
     NotOwned(Option<String>),

@@ -90,7 +90,11 @@ fn without_the_phones_work_it_waits_the_settle_and_the_work_brings_it_forward() 
     let mut m = just_paired("");
     assert_eq!(next_deadline(&m), Some(NOW + 10 + SETTLE));
     // The name arrives a moment after the login.
-    run(&mut m, Input::Signal(Signal::PushName("Ana".into())), NOW + 1_000);
+    run(
+        &mut m,
+        Input::Signal(Signal::PushName("Ana".into())),
+        NOW + 1_000,
+    );
     assert_eq!(next_deadline(&m), Some(NOW + 1_000 + WORK));
     // More work never pushes it back.
     run(&mut m, Input::Signal(Signal::AccountActivity), NOW + 4_000);
@@ -120,7 +124,11 @@ fn work_that_arrived_before_the_login_counts_from_the_login() {
         NOW + 5,
     );
     // A personal account's first login waits for the name.
-    run(&mut m, Input::Signal(Signal::PushName("Ana".into())), NOW + 50);
+    run(
+        &mut m,
+        Input::Signal(Signal::PushName("Ana".into())),
+        NOW + 50,
+    );
     assert_eq!(next_deadline(&m), Some(NOW + 5 + 120_000), "the login's");
     run(&mut m, Input::Signal(Signal::Connected), NOW + 60);
     assert_eq!(next_deadline(&m), Some(NOW + 60 + WORK));
@@ -167,9 +175,7 @@ fn a_loss_during_the_settle_wins_and_its_reconnect_opens_from_disk() {
     assert_eq!(next_deadline(&m), None, "no reopen while disconnected");
     let fx = ended(&mut m, NOW + 200);
     let close = fx.iter().position(|e| *e == Effect::CloseStore);
-    let connect = fx
-        .iter()
-        .position(|e| matches!(e, Effect::Connect { .. }));
+    let connect = fx.iter().position(|e| matches!(e, Effect::Connect { .. }));
     assert!(close.is_some() && close < connect, "{fx:?}");
     // The reconnect was the reopen: none follows.
     log_in(&mut m, NOW + 5_000);
