@@ -36,6 +36,13 @@ async fn take_turn(
     let (store, fence) = match opened {
         Some(store) => (store, None),
         None => {
+            // A claim that went while the store was closed (a reopen, a
+            // hold) lets the number go, as the owner check below would.
+            if let Some(cluster) = ctx.stores.cluster()
+                && cluster.fence(number).is_none()
+            {
+                return Ok(Turned::NotOwned(cluster.owner_of(number).await?));
+            }
             let opened = ctx.stores.open(number).await?;
             (opened.store, opened.fence)
         }
