@@ -63,6 +63,8 @@ pub struct Link {
     /// Ends every task the client spawned when dropped: once the client
     /// stopped, or a little after it ended (with `raw`).
     pub tasks: DropGuard,
+    /// The session's span, for what the client logs outside its tasks.
+    pub span: tracing::Span,
 }
 
 /// What a client that ended leaves until the next one starts (held, then
@@ -87,6 +89,7 @@ pub struct Ready {
     bot: Bot,
     client: Arc<Client>,
     tasks: CancellationToken,
+    span: tracing::Span,
 }
 
 impl Ready {
@@ -98,6 +101,7 @@ impl Ready {
             client: self.client,
             raw,
             tasks: self.tasks.drop_guard(),
+            span: self.span,
         }
     }
 }
@@ -141,7 +145,7 @@ pub async fn build(
         .with_version(version.parts())
         .skip_history_sync()
         .build()
-        .instrument(span)
+        .instrument(span.clone())
         .await
         .context("cannot build the WhatsApp client")?;
     let client = bot.client();
@@ -157,7 +161,12 @@ pub async fn build(
             liveness,
         )))
         .detach();
-    Ok(Ready { bot, client, tasks })
+    Ok(Ready {
+        bot,
+        client,
+        tasks,
+        span,
+    })
 }
 
 /// The JID of the device paired in the store at `path`, if any. Opens the

@@ -13,9 +13,6 @@ use tokio::process::{Child, Command};
 /// an app-state key) on a busy 2-core machine.
 pub const CONNECT: Duration = Duration::from_secs(90);
 
-/// The reason a number shows while it reopens from disk after a pairing.
-pub const REOPENING: &str = "reopening from disk after pairing";
-
 /// A built binary of this workspace: `waconnd` is this package's own;
 /// `wactl` is built by its package's tests, next to ours.
 pub fn bin(name: &str) -> PathBuf {
@@ -248,14 +245,25 @@ impl Env {
     }
 
     /// Waits until `number`, paired on this daemon, has reopened its store
-    /// from disk and is CONNECTED on the reopened client.
+    /// from disk (the reopen itself, or a reconnect that came first) and is
+    /// CONNECTED on the reopened client.
     pub async fn wait_reopened(&self, number: &str) {
         until(&format!("{number} reopened"), CONNECT, || async {
             let inspect = self.json(&["inspect", number]).await;
-            let reopened = inspect["transitions"].as_array().and_then(|ts| {
-                ts.iter()
+            let transitions = inspect["transitions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let paired = transitions.iter().rposition(|t| {
+                t["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("paired as"))
+            });
+            let reopened = paired.and_then(|i| {
+                transitions[i + 1..]
+                    .iter()
                     .rev()
-                    .find(|t| t["reason"] == REOPENING)
+                    .find(|t| t["to"] == "CONNECTING" || t["to"] == "DISCONNECTED")
                     .and_then(|t| t["at"].as_i64())
             });
             inspect["state"] == "CONNECTED"

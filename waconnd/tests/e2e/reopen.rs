@@ -10,7 +10,10 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::ChildStdout;
 
-use crate::harness::{CONNECT, Env, REOPENING, text, until};
+use crate::harness::{CONNECT, Env, text, until};
+
+/// The reason a number shows while it reopens from disk after a pairing.
+const REOPENING: &str = "reopening from disk after pairing";
 
 /// Long enough that the test reads what the pairing alone did before the
 /// reopen comes.
@@ -75,7 +78,7 @@ async fn reopens_once(env: &mut Env, number: &str, name: &str) {
     }
 
     let after = env.json(&["inspect", number]).await;
-    for kept in ["pairedAt", "jid", "createdAt"] {
+    for kept in ["pairedAt", "jid", "createdAt", "disconnectedAt"] {
         assert_eq!(after[kept], before[kept], "{kept}: {after}");
     }
     assert_eq!(after["pushName"], name, "{after}");

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
 use waconn_proto::{ErrorReply, PairingUpdate};
 
 use super::{Actor, LOGIN_WAIT, Turned};
@@ -87,7 +88,8 @@ impl Actor {
             Effect::EndLink => {
                 if let Some(link) = &self.link {
                     let client = Arc::clone(&link.client);
-                    tokio::spawn(async move { client.disconnect().await });
+                    let span = link.span.clone();
+                    tokio::spawn(async move { client.disconnect().await }.instrument(span));
                 }
             }
             Effect::DeleteStore => self.delete_store().await,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
+use tracing::Instrument;
 use waconn_proto::{ErrorReply, Number, PairingUpdate, QrCode, SessionState, StateEvent};
 
 mod effects;
@@ -462,10 +463,8 @@ impl Actor {
         self.keep_last_data();
         if let Some(link) = self.link.take() {
             self.generation += 1;
-            if tokio::time::timeout(STOP_TIMEOUT, link.handle.shutdown())
-                .await
-                .is_err()
-            {
+            let stopped = link.handle.shutdown().instrument(link.span.clone());
+            if tokio::time::timeout(STOP_TIMEOUT, stopped).await.is_err() {
                 tracing::warn!("{}: client did not stop in time; aborted", self.number());
             }
         }

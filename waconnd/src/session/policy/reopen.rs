@@ -111,7 +111,11 @@ pub fn at_deadline(m: &mut Model, now: i64, fx: &mut Vec<Effect>) {
     }
     fx.push(Effect::StopLink);
     m.new_link();
+    // No disconnection anyone should see: `disconnectedAt` keeps saying
+    // when the number last lost its connection, if it ever did.
+    let disconnected_at = m.record.info.disconnected_at;
     m.set(S::Connecting, REASON, now);
+    m.record.info.disconnected_at = disconnected_at;
     super::schedule(m, Duration::ZERO, now, fx);
 }
 

@@ -62,6 +62,7 @@ fn the_work_in_a_pairing_reopens_once_from_disk_through_the_queue_keeping_its_re
     assert_eq!(m.state(), S::Connecting);
     assert_eq!(m.record.info.reason, REASON);
     assert_eq!(m.record.info.disconnects, disconnects, "no failure");
+    assert_eq!(m.record.info.disconnected_at, None, "no disconnection");
     assert_eq!(m.record.info.paired_at, Some(NOW + 5));
     assert_eq!(
         m.record.info.jid.as_deref(),
