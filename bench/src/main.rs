@@ -36,8 +36,9 @@ pub const NO_BARE: &str = "this waconn-bench has no bare clients: build it with 
 /// bare whatsapp-rust clients.
 ///
 /// For each N, in a fresh temporary directory and against a fresh mockwa:
-/// pair one number, restart, read the memory; pair the rest, read the
-/// memory right after pairing; restart with default settings and time the
+/// pair one number, restart, read the memory; pair the rest, wait for the
+/// daemon's reopen of each from disk, read the memory right after
+/// pairing; restart with default settings and time the
 /// start; time `wactl` (daemon only); idle; steady traffic (--traffic);
 /// mass drop; mass drop with a backlog (--backlog); graceful stop. Tables
 /// go to stdout as Markdown, progress to stderr.

@@ -62,6 +62,33 @@ async fn all_connected(
     Ok(since.elapsed().as_secs_f64())
 }
 
+/// Waits until the daemon has reopened from disk every number it just
+/// paired (a pairing's first login is followed by one more, once it has
+/// settled: `waconnd` `session/policy/reopen.rs`) and all `n` are
+/// connected again, so that "right after pairing" reads the daemon as it
+/// then stays. Bare clients reopen nothing.
+async fn reopened(
+    kind: Kind,
+    subject: &Subject,
+    mock: &Mock,
+    socket: &Path,
+    paired: &[String],
+    n: usize,
+) -> anyhow::Result<()> {
+    if kind != Kind::Daemon {
+        return Ok(());
+    }
+    wait_for("every paired number reopened", LIMIT, || async {
+        let devices = mock.server.devices();
+        paired
+            .iter()
+            .all(|p| devices.iter().any(|d| d.phone == *p && d.logins >= 2))
+    })
+    .await?;
+    all_connected(subject, socket, n, Instant::now()).await?;
+    Ok(())
+}
+
 /// Settles after a burst so the reading is of an idle process.
 async fn settle() {
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -130,6 +157,7 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
     s.pair_all(&socket, &mock.server, &numbers[1..], setup.pair_parallel)
         .await?;
     let pair_secs = pairing.elapsed().as_secs_f64();
+    reopened(kind, &s, &mock, &socket, &numbers[1..], n).await?;
     settle().await;
     let paired = proc::read(s.pid())?;
     s.stop(LIMIT).await?;

@@ -45,6 +45,13 @@ pub struct Args {
     /// tried again.
     #[arg(long, env = "WACONN_LOGIN_TIMEOUT", default_value = "2m", value_parser = parse_a_second_or_more, value_name = "DURATION", hide = true)]
     pub login_timeout: Duration,
+    /// Longest wait, after the first login that follows a pairing, for the
+    /// phone's key share and push name before the number reopens its
+    /// credential store from disk (a freshly written store otherwise keeps
+    /// every page the pairing wrote in memory). Once they arrive it reopens
+    /// within 5 s.
+    #[arg(long, env = "WACONN_PAIRING_SETTLE", default_value = "30s", value_parser = parse_a_second_or_more, value_name = "DURATION", hide = true)]
+    pub pairing_settle: Duration,
     /// The presence every number announces after each login and each change
     /// of its name. A linked device that is online makes the phone stop
     /// showing its owner notifications, so numbers stay offline unless
@@ -218,6 +225,8 @@ pub struct Config {
     pub connect_rate: u32,
     /// How long a connection may take to log in.
     pub login_timeout: Duration,
+    /// Longest wait after a pairing's first login before the store reopens.
+    pub pairing_settle: Duration,
     /// The presence numbers announce.
     pub presence: Presence,
     /// How the WhatsApp Web version is learned.
@@ -322,6 +331,7 @@ impl Config {
             max_backoff: args.max_backoff,
             connect_rate: args.connect_rate,
             login_timeout: args.login_timeout,
+            pairing_settle: args.pairing_settle,
             presence: args.presence,
             version,
             wa_url: args.wa_url,

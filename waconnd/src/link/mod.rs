@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::sync::mpsc;
+use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::Instrument;
 use whatsapp_rust::Client;
 use whatsapp_rust::RawNodeLease;
@@ -59,12 +60,36 @@ pub struct Link {
     /// with, which it raises no event for. Kept a little after the client
     /// ends: it handles some of them on tasks that can finish after it.
     pub raw: RawNodeLease,
+    /// Ends every task the client spawned when dropped: once the client
+    /// stopped, or a little after it ended (with `raw`).
+    pub tasks: DropGuard,
+    /// The session's span, for what the client logs outside its tasks.
+    pub span: tracing::Span,
+}
+
+/// What a client that ended leaves until the next one starts (held, then
+/// dropped): its late stanzas' forwarding and its tasks.
+pub struct Ended {
+    _raw: RawNodeLease,
+    _tasks: DropGuard,
+}
+
+impl Link {
+    /// What the ended client leaves for a while.
+    pub fn ended(self) -> Ended {
+        Ended {
+            _raw: self.raw,
+            _tasks: self.tasks,
+        }
+    }
 }
 
 /// A client built on its store, not yet connecting.
 pub struct Ready {
     bot: Bot,
     client: Arc<Client>,
+    tasks: CancellationToken,
+    span: tracing::Span,
 }
 
 impl Ready {
@@ -75,6 +100,8 @@ impl Ready {
             handle: self.bot.spawn(),
             client: self.client,
             raw,
+            tasks: self.tasks.drop_guard(),
+            span: self.span,
         }
     }
 }
@@ -110,14 +137,15 @@ pub async fn build(
         generation,
     );
     let span = runtime::SessionRuntime::span_of(number);
+    let tasks = CancellationToken::new();
     let bot = Bot::builder()
         .with_backend_arc(store)
         .with_transport_factory(factory)
-        .with_runtime(runtime::SessionRuntime::new(span.clone()))
+        .with_runtime(runtime::SessionRuntime::new(span.clone(), tasks.clone()))
         .with_version(version.parts())
         .skip_history_sync()
         .build()
-        .instrument(span)
+        .instrument(span.clone())
         .await
         .context("cannot build the WhatsApp client")?;
     let client = bot.client();
@@ -133,7 +161,12 @@ pub async fn build(
             liveness,
         )))
         .detach();
-    Ok(Ready { bot, client })
+    Ok(Ready {
+        bot,
+        client,
+        tasks,
+        span,
+    })
 }
 
 /// The JID of the device paired in the store at `path`, if any. Opens the

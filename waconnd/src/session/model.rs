@@ -6,6 +6,7 @@ use waconn_proto::{SessionState, Transition};
 use SessionState as S;
 
 use super::backoff::Backoff;
+use super::policy::reopen::Reopen;
 use super::record::Record;
 use super::signal::ServerWord;
 
@@ -61,6 +62,8 @@ pub struct Model {
     /// An OUTDATED number learned of this newer version: it retries with it
     /// once its client is gone.
     pub newer_version: Option<String>,
+    /// The reopen from disk a pairing on this client owes.
+    pub reopen: Reopen,
     dirty: Dirty,
     transitions: Vec<Transition>,
 }
@@ -81,6 +84,7 @@ impl Model {
             codes_refused: 0,
             login_deadline: None,
             newer_version: None,
+            reopen: Reopen::Done,
             dirty: Dirty::Clean,
             transitions: Vec::new(),
         }

@@ -11,6 +11,8 @@ use super::model::{Dirty, Model, Phase};
 use super::signal::{ServerWord, Signal};
 use crate::time::after;
 
+pub mod reopen;
+
 use SessionState as S;
 
 /// How long an OUTDATED number waits before trying again with the same
@@ -35,6 +37,9 @@ pub struct Settings {
     pub max_backoff: Duration,
     /// How long a link may take to log in before it is tried again.
     pub login_timeout: Duration,
+    /// Longest wait, after the first login following a pairing, for the
+    /// phone's work before the session reopens from disk ([`reopen`]).
+    pub pairing_settle: Duration,
 }
 
 /// What happened.
@@ -94,6 +99,9 @@ pub enum Effect {
     EndLink,
     /// Delete the credential store.
     DeleteStore,
+    /// Close the credential store: the next connect opens it again from
+    /// disk.
+    CloseStore,
     /// Forget the number (why).
     Remove(String),
     /// Ask the client for a pair code.
@@ -165,6 +173,7 @@ pub fn next_deadline(m: &Model) -> Option<i64> {
         S::LoggedOut => info.forget_at,
         S::Banned | S::Outdated => info.retry_at,
         S::Connecting | S::Reconnecting if m.phase == Phase::Running => m.login_deadline,
+        S::Connected => reopen::due(m),
         _ => None,
     }
 }
@@ -179,6 +188,7 @@ fn is_terminal(state: SessionState) -> bool {
 
 /// Schedules a client after `wait`.
 fn schedule(m: &mut Model, wait: Duration, now: i64, fx: &mut Vec<Effect>) {
+    reopen::before_connect(m, fx);
     m.phase = Phase::Waiting;
     m.record.info.retry_at = (!wait.is_zero()).then(|| after(now, wait));
     m.touch(Dirty::Live);
@@ -189,6 +199,9 @@ fn on_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mut Vec
     // Facts about the account hold in every state.
     match signal {
         Signal::PushName(name) => {
+            if !name.is_empty() {
+                reopen::work_arrived(m, s, now);
+            }
             if m.record.info.push_name.as_deref() != Some(name.as_str()) && !name.is_empty() {
                 // The phone named the account: it is alive.
                 m.record.info.phone_seen_at = Some(now);
@@ -204,6 +217,7 @@ fn on_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mut Vec
             let stale = info.phone_seen_at.is_none_or(|at| now - at > 3_600_000);
             info.phone_seen_at = Some(now);
             m.touch(if stale { Dirty::Durable } else { Dirty::Live });
+            reopen::work_arrived(m, s, now);
             return;
         }
         _ => {}
@@ -234,7 +248,7 @@ fn on_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mut Vec
             fx.push(Effect::Pushback);
             m.failure = Some(why);
         }
-        Signal::Connected => logged_in(m, now, fx),
+        Signal::Connected => logged_in(m, s, now, fx),
         Signal::Lost(why) => {
             let why = m.said.as_ref().map_or(why, ServerWord::describe);
             if m.state() == S::Connected {
@@ -349,8 +363,9 @@ fn pairing_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mu
             info.phone_seen_at = Some(now);
             info.jid = Some(jid.clone());
             info.pairing_deadline = None;
+            reopen::paired(m, &push_name);
             if !push_name.is_empty() {
-                info.push_name = Some(push_name);
+                m.record.info.push_name = Some(push_name);
             }
             m.want_code = false;
             m.codes_refused = 0;
@@ -401,10 +416,11 @@ fn pairing_signal(m: &mut Model, signal: Signal, s: &Settings, now: i64, fx: &mu
 }
 
 /// The link logged in and the client announced itself connected.
-fn logged_in(m: &mut Model, now: i64, fx: &mut Vec<Effect>) {
+fn logged_in(m: &mut Model, s: &Settings, now: i64, fx: &mut Vec<Effect>) {
     if !matches!(m.state(), S::Connecting | S::Reconnecting | S::Disconnected) {
         return;
     }
+    reopen::logged_in(m, s, now);
     m.logged_in_at = Some(now);
     m.login_deadline = None;
     m.failure = None;
@@ -528,6 +544,7 @@ fn deadline(m: &mut Model, s: &Settings, now: i64, fx: &mut Vec<Effect>) {
             m.set(S::Connecting, "retrying after the server's wait", now);
             schedule(m, Duration::ZERO, now, fx);
         }
+        S::Connected => reopen::at_deadline(m, now, fx),
         S::Connecting | S::Reconnecting => {
             m.login_deadline = None;
             let within = waconn_proto::duration::format(s.login_timeout);

@@ -98,6 +98,7 @@ impl Supervisor {
                 logged_out_retention: config.logged_out_retention,
                 max_backoff: config.max_backoff,
                 login_timeout: config.login_timeout,
+                pairing_settle: config.pairing_settle,
             },
             presence: config.presence,
             link: LinkSettings {

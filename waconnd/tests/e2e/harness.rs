@@ -142,6 +142,9 @@ impl Env {
             .arg(self.wa_url.clone().unwrap_or_else(|| self.mock.url()))
             .args(&self.args)
             .env("RUST_LOG", "waconnd=debug")
+            // A pairing's reopen from disk comes a second after its first
+            // login, not half a minute: [`Env::pair`] waits for it.
+            .env("WACONN_PAIRING_SETTLE", "1s")
             .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
@@ -241,6 +244,34 @@ impl Env {
         .await;
     }
 
+    /// Waits until `number`, paired on this daemon, has reopened its store
+    /// from disk (the reopen itself, or a reconnect that came first) and is
+    /// CONNECTED on the reopened client.
+    pub async fn wait_reopened(&self, number: &str) {
+        until(&format!("{number} reopened"), CONNECT, || async {
+            let inspect = self.json(&["inspect", number]).await;
+            let transitions = inspect["transitions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let paired = transitions.iter().rposition(|t| {
+                t["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("paired as"))
+            });
+            let reopened = paired.and_then(|i| {
+                transitions[i + 1..]
+                    .iter()
+                    .rev()
+                    .find(|t| t["to"] == "CONNECTING" || t["to"] == "DISCONNECTED")
+                    .and_then(|t| t["at"].as_i64())
+            });
+            inspect["state"] == "CONNECTED"
+                && reopened.is_some_and(|at| inspect["connectedAt"].as_i64() >= Some(at))
+        })
+        .await;
+    }
+
     /// Cuts `number`'s socket at mockwa and waits until it is CONNECTED on
     /// a new connection (not still on the old one, before the daemon
     /// noticed the cut).
@@ -277,7 +308,8 @@ impl Env {
     }
 
     /// Pairs `number` as a user would: `wactl pair N --qr text`, the phone
-    /// scans the first code, wactl exits 0 once connected.
+    /// scans the first code, wactl exits 0 once connected; then waits for
+    /// the number's reopen from disk.
     pub async fn pair(&self, number: &str) -> String {
         self.pair_showing(number).await.1
     }
@@ -302,6 +334,7 @@ impl Env {
             .expect("wactl pair exits once connected")
             .expect("wait");
         assert!(status.success(), "wactl pair exited {status}");
+        self.wait_reopened(number).await;
         (code, jid)
     }
 

@@ -180,7 +180,7 @@ async fn pair_with_a_code_typed_on_the_phone() {
         .expect("pair ends")
         .expect("wait");
     assert!(status.success(), "{status}");
-    assert_eq!(env.state(C).await, "CONNECTED");
+    env.wait_reopened(C).await;
     assert!(
         !env.log().contains(&shown.replace('-', "")),
         "the code never reaches the log"

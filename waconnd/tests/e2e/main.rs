@@ -14,6 +14,7 @@ mod http;
 mod lifecycle;
 mod postgres;
 mod presence;
+mod reopen;
 mod schema;
 mod scripts;
 mod secrets;

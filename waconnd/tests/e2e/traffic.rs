@@ -19,6 +19,7 @@ async fn pair_personal(env: &Env, number: &str, name: &str) {
         .expect("wactl pair exits once connected")
         .expect("wait");
     assert!(status.success(), "wactl pair exited {status}");
+    env.wait_reopened(number).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

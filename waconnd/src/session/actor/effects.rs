@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
 use waconn_proto::{ErrorReply, PairingUpdate};
 
 use super::{Actor, LOGIN_WAIT, Turned};
@@ -37,6 +38,13 @@ async fn take_turn(
     let (store, fence) = match opened {
         Some(store) => (store, None),
         None => {
+            // A claim that went while the store was closed (a reopen, a
+            // hold) lets the number go, as the owner check below would.
+            if let Some(cluster) = ctx.stores.cluster()
+                && cluster.fence(number).is_none()
+            {
+                return Ok(Turned::NotOwned(cluster.owner_of(number).await?));
+            }
             let opened = ctx.stores.open(number).await?;
             (opened.store, opened.fence)
         }
@@ -78,7 +86,7 @@ async fn take_turn(
     if !owned && let Some(cluster) = cluster {
         return Ok(Turned::NotOwned(cluster.owner_of(number).await?));
     }
-    Ok(Turned::Ready(ready, store, fence))
+    Ok(Turned::Ready(Box::new(ready), store, fence))
 }
 
 /// How an effect went.
@@ -100,10 +108,18 @@ impl Actor {
             Effect::EndLink => {
                 if let Some(link) = &self.link {
                     let client = Arc::clone(&link.client);
-                    tokio::spawn(async move { client.disconnect().await });
+                    let span = link.span.clone();
+                    tokio::spawn(async move { client.disconnect().await }.instrument(span));
                 }
             }
             Effect::DeleteStore => self.delete_store().await,
+            Effect::CloseStore => {
+                // The next turn opens it (and, on a database, its fence)
+                // again; the stopped client held the last other reference.
+                self.backend = None;
+                self.fence = None;
+                tracing::debug!("{}: store closed; the next connect opens it", self.number());
+            }
             Effect::Remove(why) => {
                 let _ = self.remove(&why).await;
                 return Done::Stop;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
+use tracing::Instrument;
 use waconn_proto::{ErrorReply, Number, PairingUpdate, QrCode, SessionState, StateEvent};
 
 mod effects;
@@ -44,7 +45,7 @@ pub fn spawn(ctx: Arc<SessionContext>, record: Record, connect: bool) -> Session
     let lease = ctx.stores.cluster().map(|cluster| cluster.lease());
     let actor = Actor {
         liveness: Arc::clone(&liveness),
-        ended_raw: None,
+        ended: None,
         ctx,
         model: Model::new(record),
         backend: None,
@@ -98,9 +99,9 @@ struct Actor {
     version: watch::Receiver<version::Status>,
     /// When the client last received data, for readers.
     liveness: Arc<Liveness>,
-    /// The ended client's stanza forwarding, kept until the next starts:
-    /// its late words still come.
-    ended_raw: Option<whatsapp_rust::RawNodeLease>,
+    /// What the ended client leaves, kept until the next starts: its late
+    /// words still come, on tasks of its own.
+    ended: Option<link::Ended>,
 }
 
 /// The watch on a database store's fence.
@@ -110,7 +111,7 @@ type FenceWatch = watch::Receiver<Option<FenceLost>>;
 enum Turned {
     /// The client is built, its turn taken: it connects when run. The
     /// store, and its fence when it was opened for this turn.
-    Ready(link::Ready, Store, Option<FenceWatch>),
+    Ready(Box<link::Ready>, Store, Option<FenceWatch>),
     /// The database names another owner (or none): this node must let the
     /// number go.
     NotOwned(Option<String>),
@@ -225,7 +226,7 @@ impl Actor {
                             if fence.is_some() {
                                 self.fence = fence;
                             }
-                            self.ended_raw = None;
+                            self.ended = None;
                             let link = ready.run();
                             self.liveness.watch(&link.client);
                             self.link = Some(link);
@@ -394,7 +395,7 @@ impl Actor {
             }
         }
         self.keep_last_data();
-        self.ended_raw = self.link.take().map(|link| link.raw);
+        self.ended = self.link.take().map(Link::ended);
         self.qr = None;
         self.watchers.retain(|w| !w.is_closed());
         let watched = !self.watchers.is_empty();
@@ -462,10 +463,8 @@ impl Actor {
         self.keep_last_data();
         if let Some(link) = self.link.take() {
             self.generation += 1;
-            if tokio::time::timeout(STOP_TIMEOUT, link.handle.shutdown())
-                .await
-                .is_err()
-            {
+            let stopped = link.handle.shutdown().instrument(link.span.clone());
+            if tokio::time::timeout(STOP_TIMEOUT, stopped).await.is_err() {
                 tracing::warn!("{}: client did not stop in time; aborted", self.number());
             }
         }

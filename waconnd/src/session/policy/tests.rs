@@ -21,6 +21,7 @@ fn settings() -> Settings {
         logged_out_retention: Duration::from_secs(7 * 86400),
         max_backoff: Duration::from_secs(300),
         login_timeout: Duration::from_secs(120),
+        pairing_settle: Duration::from_secs(30),
     }
 }
 
@@ -576,3 +577,5 @@ fn a_lapsed_lease_closes_the_link_and_queues_the_next_connect() {
     let mut idle = pairing();
     assert!(run(&mut idle, Input::Hold("x".into()), 5_000).is_empty());
 }
+
+mod reopen;
