@@ -75,7 +75,7 @@ async fn reopened(
     paired: &[String],
     n: usize,
 ) -> anyhow::Result<()> {
-    if kind != Kind::Daemon {
+    if kind == Kind::Bare {
         return Ok(());
     }
     wait_for("every paired number reopened", LIMIT, || async {
