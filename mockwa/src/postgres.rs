@@ -143,6 +143,13 @@ impl PostgresServer {
         if self.running {
             return Ok(());
         }
+        self.pg_ctl_start()?;
+        self.running = true;
+        Ok(())
+    }
+
+    /// `pg_ctl start` on the cluster, waiting until it accepts connections.
+    fn pg_ctl_start(&self) -> anyhow::Result<()> {
         let mut pg_ctl = self.server_command("pg_ctl");
         pg_ctl
             .arg("-D")
@@ -150,9 +157,7 @@ impl PostgresServer {
             .arg("-l")
             .arg(self.log_path())
             .args(["-w", "-t", "60", "start"]);
-        checked(pg_ctl, "pg_ctl start")?;
-        self.running = true;
-        Ok(())
+        checked(pg_ctl, "pg_ctl start").map(drop)
     }
 
     /// Stops the server (fast shutdown: open sessions are ended) and removes
@@ -225,14 +230,7 @@ impl PostgresServer {
             self.port = free_port()?;
             // The last `port` line of the file wins.
             self.append_config(&format!("port = {}\n", self.port))?;
-            let mut pg_ctl = self.server_command("pg_ctl");
-            pg_ctl
-                .arg("-D")
-                .arg(self.data_dir())
-                .arg("-l")
-                .arg(self.log_path())
-                .args(["-w", "-t", "60", "start"]);
-            match checked(pg_ctl, "pg_ctl start") {
+            match self.pg_ctl_start() {
                 Ok(_) => {
                     self.running = true;
                     return Ok(());
