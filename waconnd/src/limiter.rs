@@ -18,21 +18,32 @@ const TIMER_SLACK: Duration = Duration::from_millis(1);
 /// Lets connection attempts through one at a time, in arrival order, an
 /// interval apart; a daemon that stalled (a busy machine) never makes up
 /// for lost time in a burst.
+///
+/// Two gates, each an interval apart: the turn in the queue
+/// ([`ConnectLimiter::acquire`]), taken before a client exists so that the
+/// wait never eats into the client's own connect timeout, and the moment
+/// the connection goes out ([`ConnectLimiter::pass`]). A turn and the
+/// connection it pays for can be apart (a client starting on a busy
+/// runtime), and the server counts connections, not turns.
 pub struct ConnectLimiter {
     configured: u32,
     rate: AtomicU32,
     last: Mutex<Option<Instant>>,
+    went: Mutex<Option<Instant>>,
 }
 
 impl ConnectLimiter {
     /// At most `per_second` attempts in any second, even as the server
-    /// counts them.
+    /// counts them. The first goes an interval after the limiter is made:
+    /// a daemon started right after its predecessor's last connection (a
+    /// restart, a crash loop) keeps the spacing too.
     pub fn new(per_second: u32) -> Self {
         let per_second = per_second.max(1);
         Self {
             configured: per_second,
             rate: AtomicU32::new(per_second),
-            last: Mutex::new(None),
+            last: Mutex::new(Some(Instant::now())),
+            went: Mutex::new(None),
         }
     }
 
@@ -57,6 +68,25 @@ impl ConnectLimiter {
         (Duration::from_secs(1) + JITTER_MARGIN) / self.rate().max(1)
     }
 
+    /// Waits until `last` plus an interval (aiming just before, as the
+    /// timer rounds up to the next millisecond), holding `last`.
+    async fn wait_after(&self, last: &Option<Instant>) {
+        if let Some(previous) = *last {
+            let slot = previous + self.interval().saturating_sub(TIMER_SLACK);
+            tokio::time::sleep_until(slot).await;
+        }
+    }
+
+    /// Waits, right before a connection goes out, until an interval passed
+    /// since the previous connection went out. Behind a turn of the queue
+    /// it rarely waits, and never longer than the longest delay between a
+    /// turn and its connection.
+    pub async fn pass(&self) {
+        let mut went = self.went.lock().await;
+        self.wait_after(&went).await;
+        *went = Some(Instant::now());
+    }
+
     /// Waits for this attempt's turn: at least an interval after the
     /// previous attempt actually went, so a late wake-up (a busy machine)
     /// never lets the next one follow closely. The queue is fair (first
@@ -78,11 +108,7 @@ impl ConnectLimiter {
         goes: impl FnOnce(&R) -> bool,
     ) -> R {
         let mut last = self.last.lock().await;
-        if let Some(previous) = *last {
-            // The timer rounds up to the next millisecond; aim just before.
-            let slot = previous + self.interval().saturating_sub(TIMER_SLACK);
-            tokio::time::sleep_until(slot).await;
-        }
+        self.wait_after(&last).await;
         let outcome = check.await;
         if goes(&outcome) {
             *last = Some(Instant::now());
@@ -97,12 +123,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn spaces_attempts_evenly() {
-        let limiter = ConnectLimiter::new(10);
         let start = Instant::now();
+        let limiter = ConnectLimiter::new(10);
         for _ in 0..21 {
             limiter.acquire().await;
         }
-        assert_eq!(start.elapsed(), Duration::from_millis(2080));
+        // The first an interval after the limiter was made, as after a
+        // restart.
+        assert_eq!(start.elapsed(), Duration::from_millis(21 * 104));
     }
 
     #[tokio::test(start_paused = true)]
@@ -113,7 +141,7 @@ mod tests {
         for _ in 0..6 {
             limiter.acquire().await;
         }
-        assert_eq!(start.elapsed(), Duration::from_millis(5 * 209));
+        assert_eq!(start.elapsed(), Duration::from_millis(6 * 209));
         limiter.set_rate(1000);
         assert_eq!(limiter.rate(), 10);
         limiter.set_rate(0);
@@ -157,6 +185,30 @@ mod tests {
                 "two attempts {:?} apart",
                 pair[1] - pair[0]
             );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_whose_connection_goes_late_holds_back_the_next_connection() {
+        let limiter = ConnectLimiter::new(10);
+        limiter.acquire().await;
+        let start = Instant::now();
+        // The first client starts late: its connection goes 80 ms after
+        // its turn.
+        tokio::time::advance(Duration::from_millis(80)).await;
+        limiter.pass().await;
+        let first = Instant::now();
+        limiter.acquire().await;
+        assert_eq!(Instant::now() - start, Duration::from_millis(104));
+        limiter.pass().await;
+        assert_eq!(Instant::now() - first, Duration::from_millis(104));
+        // The delay carries on to the connections behind, and grows no
+        // more.
+        for _ in 0..3 {
+            limiter.acquire().await;
+            let turn = Instant::now();
+            limiter.pass().await;
+            assert_eq!(Instant::now() - turn, Duration::from_millis(80));
         }
     }
 

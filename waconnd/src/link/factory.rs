@@ -1,6 +1,7 @@
 //! The transport factory of a session's client: tells the actor of every
-//! attempt (the client's events say nothing of attempts) and passes every
-//! attempt but the first, whose turn the actor took, through the limiter.
+//! attempt (the client's events say nothing of attempts), passes every
+//! attempt but the first, whose turn the actor took, through the limiter's
+//! queue, and every connection through its gate.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,6 +53,7 @@ impl TransportFactory for LimitedFactory {
         if !self.prepaid.swap(false, Ordering::Relaxed) {
             self.limiter.acquire().await;
         }
+        self.limiter.pass().await;
         let result = self.inner.create_transport().await;
         if let Err(e) = &result {
             let why = if crate::fdlimit::exhausted(e) {
