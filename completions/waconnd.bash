@@ -35,7 +35,7 @@ _waconnd() {
 
     case "${cmd}" in
         waconnd)
-            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --login-timeout --pairing-settle --presence --wa-version --version-refresh --version-url --wa-url --http --http-token-file --notify --notify-secret-file --notify-exec --notify-retry-for --notify-backoff --notify-max-backoff --notify-timeout --notify-queue --wa-ca --database --node --lease-renew --lease-self-fence --lease-takeover --handoff --verbose --help --version migrate help"
+            opts="-v -h -V --data-dir --socket --pairing-ttl --logged-out-retention --max-backoff --connect-rate --login-timeout --pairing-settle --silence-window --presence --wa-version --version-refresh --version-url --wa-url --http --http-token-file --notify --notify-secret-file --notify-exec --notify-retry-for --notify-backoff --notify-max-backoff --notify-timeout --notify-queue --wa-ca --database --node --lease-renew --lease-self-fence --lease-takeover --handoff --verbose --help --version migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -70,6 +70,10 @@ _waconnd() {
                     return 0
                     ;;
                 --pairing-settle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --silence-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

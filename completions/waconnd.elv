@@ -26,6 +26,7 @@ set edit:completion:arg-completer[waconnd] = {|@words|
             cand --connect-rate 'Most connection attempts per second, over all sessions'
             cand --login-timeout 'How long a connection may take to log in before it is given up and tried again'
             cand --pairing-settle 'Longest wait, after the first login that follows a pairing, for the phone''s key share and push name before the number reopens its credential store from disk (a freshly written store otherwise keeps every page the pairing wrote in memory). Once they arrive it reopens within 5 s'
+            cand --silence-window 'How long a connection may receive nothing before it is left for a new one. whatsapp-rust''s keepalive finds most silent connections sooner, but not one that fell silent while requests awaited answers. A healthy idle connection receives something at least every 45 s'
             cand --presence 'The presence every number announces after each login and each change of its name. A linked device that is online makes the phone stop showing its owner notifications, so numbers stay offline unless asked otherwise'
             cand --wa-version 'Use this WhatsApp Web version (X.Y.Z) instead of fetching it, e.g. when WhatsApp''s page changed before waconnd did'
             cand --version-refresh 'How often the WhatsApp Web version is fetched again'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_waconnd_global_optspecs
-    string join \n data-dir= socket= pairing-ttl= logged-out-retention= max-backoff= connect-rate= login-timeout= pairing-settle= presence= wa-version= version-refresh= version-url= wa-url= http= http-token-file= notify= notify-secret-file= notify-exec= notify-retry-for= notify-backoff= notify-max-backoff= notify-timeout= notify-queue= wa-ca= database= node= lease-renew= lease-self-fence= lease-takeover= handoff v/verbose h/help V/version
+    string join \n data-dir= socket= pairing-ttl= logged-out-retention= max-backoff= connect-rate= login-timeout= pairing-settle= silence-window= presence= wa-version= version-refresh= version-url= wa-url= http= http-token-file= notify= notify-secret-file= notify-exec= notify-retry-for= notify-backoff= notify-max-backoff= notify-timeout= notify-queue= wa-ca= database= node= lease-renew= lease-self-fence= lease-takeover= handoff v/verbose h/help V/version
 end
 
 function __fish_waconnd_needs_command
@@ -32,6 +32,7 @@ complete -c waconnd -n "__fish_waconnd_needs_command" -l max-backoff -d 'Longest
 complete -c waconnd -n "__fish_waconnd_needs_command" -l connect-rate -d 'Most connection attempts per second, over all sessions' -r
 complete -c waconnd -n "__fish_waconnd_needs_command" -l login-timeout -d 'How long a connection may take to log in before it is given up and tried again' -r
 complete -c waconnd -n "__fish_waconnd_needs_command" -l pairing-settle -d 'Longest wait, after the first login that follows a pairing, for the phone\'s key share and push name before the number reopens its credential store from disk (a freshly written store otherwise keeps every page the pairing wrote in memory). Once they arrive it reopens within 5 s' -r
+complete -c waconnd -n "__fish_waconnd_needs_command" -l silence-window -d 'How long a connection may receive nothing before it is left for a new one. whatsapp-rust\'s keepalive finds most silent connections sooner, but not one that fell silent while requests awaited answers. A healthy idle connection receives something at least every 45 s' -r
 complete -c waconnd -n "__fish_waconnd_needs_command" -l presence -d 'The presence every number announces after each login and each change of its name. A linked device that is online makes the phone stop showing its owner notifications, so numbers stay offline unless asked otherwise' -r -f -a "available\t'Online: the phone stops showing its owner notifications while a linked device is online'
 unavailable\t'Offline: the phone keeps notifying its owner'"
 complete -c waconnd -n "__fish_waconnd_needs_command" -l wa-version -d 'Use this WhatsApp Web version (X.Y.Z) instead of fetching it, e.g. when WhatsApp\'s page changed before waconnd did' -r

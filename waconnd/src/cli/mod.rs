@@ -52,6 +52,12 @@ pub struct Args {
     /// within 5 s.
     #[arg(long, env = "WACONN_PAIRING_SETTLE", default_value = "30s", value_parser = parse_a_second_or_more, value_name = "DURATION", hide = true)]
     pub pairing_settle: Duration,
+    /// How long a connection may receive nothing before it is left for a
+    /// new one. whatsapp-rust's keepalive finds most silent connections
+    /// sooner, but not one that fell silent while requests awaited answers.
+    /// A healthy idle connection receives something at least every 45 s.
+    #[arg(long, env = "WACONN_SILENCE_WINDOW", default_value = "75s", value_parser = parse_a_second_or_more, value_name = "DURATION", hide = true)]
+    pub silence_window: Duration,
     /// The presence every number announces after each login and each change
     /// of its name. A linked device that is online makes the phone stop
     /// showing its owner notifications, so numbers stay offline unless
@@ -227,6 +233,8 @@ pub struct Config {
     pub login_timeout: Duration,
     /// Longest wait after a pairing's first login before the store reopens.
     pub pairing_settle: Duration,
+    /// How long a connection may receive nothing.
+    pub silence_window: Duration,
     /// The presence numbers announce.
     pub presence: Presence,
     /// How the WhatsApp Web version is learned.
@@ -332,6 +340,7 @@ impl Config {
             connect_rate: args.connect_rate,
             login_timeout: args.login_timeout,
             pairing_settle: args.pairing_settle,
+            silence_window: args.silence_window,
             presence: args.presence,
             version,
             wa_url: args.wa_url,

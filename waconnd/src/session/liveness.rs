@@ -1,9 +1,10 @@
 //! When a session's connection last received data, and the messages it
 //! received, read when someone asks (a `list`, a `status`) rather than
 //! published: an idle session costs no wake-up of its own, and a message
-//! costs two atomic writes on the client's dispatch path. whatsapp-rust's keepalive already finds a silent
-//! socket (no answer 20 s after a ping, which goes out every 15-30 s) and
-//! ends the connection.
+//! costs two atomic writes on the client's dispatch path. whatsapp-rust's
+//! keepalive finds most silent sockets (no answer 20 s after a ping, which
+//! goes out every 15-30 s); the daemon's pass over the table finds the rest
+//! from the same reading ([`crate::session::policy::silence`]).
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};

@@ -36,6 +36,8 @@ pub enum Command {
     },
     /// Reconnect now with a fresh backoff.
     Reconnect(Reply),
+    /// The connection looked silent: look again, and leave it if it is.
+    CheckSilence,
     /// Unlink the device, delete the credentials, forget the number.
     Drop(Reply),
     /// Close the connection gracefully (never log out) and stop.

@@ -12,6 +12,7 @@ use super::signal::{ServerWord, Signal};
 use crate::time::after;
 
 pub mod reopen;
+pub mod silence;
 
 use SessionState as S;
 
@@ -40,6 +41,9 @@ pub struct Settings {
     /// Longest wait, after the first login following a pairing, for the
     /// phone's work before the session reopens from disk ([`reopen`]).
     pub pairing_settle: Duration,
+    /// How long a connection may receive nothing before it is left for a
+    /// new one ([`silence`]).
+    pub silence_window: Duration,
 }
 
 /// What happened.
@@ -81,6 +85,12 @@ pub enum Input {
     /// database lapsed): close the connection, and connect again once the
     /// next turn comes (the turn waits for the lease).
     Hold(String),
+    /// The daemon found the connection quiet: it last received data at
+    /// `at` (epoch ms).
+    HeardLast {
+        /// When the current connection last received data.
+        at: i64,
+    },
 }
 
 /// What the session does.
@@ -161,6 +171,7 @@ pub fn step(m: &mut Model, input: Input, s: &Settings, now: i64) -> Vec<Effect> 
         Input::Reconnect => reconnect(m, now, &mut fx),
         Input::Pair { by_code } => pair(m, by_code, s, now, &mut fx),
         Input::Hold(why) => hold(m, why, now, &mut fx),
+        Input::HeardLast { at } => silence::heard_last(m, at, s.silence_window, now, &mut fx),
     }
     fx
 }

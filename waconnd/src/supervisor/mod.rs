@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 mod fleet;
+mod silence;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 use waconn_proto::{ErrorCode, ErrorReply, Number, SessionState, StateEvent};
@@ -99,6 +100,7 @@ impl Supervisor {
                 max_backoff: config.max_backoff,
                 login_timeout: config.login_timeout,
                 pairing_settle: config.pairing_settle,
+                silence_window: config.silence_window,
             },
             presence: config.presence,
             link: LinkSettings {
@@ -118,6 +120,7 @@ impl Supervisor {
             events: events.clone(),
             table: Arc::new(SessionTable::default()),
         });
+        silence::watch(Arc::clone(&ctx.table), config.silence_window);
         let shared = Arc::new(Self {
             alerts: crate::alerts::Alerts::start(&config.alerts, &events),
             config,

@@ -33,6 +33,10 @@ impl Actor {
                 let _ = reply.send(answer.unwrap_or_else(|| Err(no_answer())));
                 flow
             }
+            Command::CheckSilence => match self.liveness.last_data() {
+                Some(at) => self.apply(Input::HeardLast { at }).await.0,
+                None => Flow::Continue,
+            },
             Command::Drop(reply) => {
                 let result = self.drop_session().await;
                 let _ = reply.send(result);

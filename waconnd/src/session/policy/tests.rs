@@ -22,6 +22,7 @@ fn settings() -> Settings {
         max_backoff: Duration::from_secs(300),
         login_timeout: Duration::from_secs(120),
         pairing_settle: Duration::from_secs(30),
+        silence_window: Duration::from_secs(75),
     }
 }
 
@@ -579,3 +580,4 @@ fn a_lapsed_lease_closes_the_link_and_queues_the_next_connect() {
 }
 
 mod reopen;
+mod silence;
