@@ -101,6 +101,11 @@ struct Args {
     /// Pairings in flight at once (setup only).
     #[arg(long, default_value_t = 250)]
     pair_parallel: usize,
+    /// Once the memory right after pairing is read, wait this long with
+    /// the subject still running (its pid on stderr), for a heap profiler
+    /// or a debugger to look.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    hold_after_pairing: u64,
     /// Directory holding `waconnd` and `wactl`; defaults to this binary's.
     #[arg(long)]
     bin_dir: Option<PathBuf>,
@@ -179,6 +184,7 @@ async fn measure(args: Args) -> anyhow::Result<()> {
         pair_parallel: args.pair_parallel,
         traffic,
         backlog: (args.backlog > 0).then_some(args.backlog),
+        hold_after_pairing: Duration::from_secs(args.hold_after_pairing),
     };
     let mut kinds = Vec::new();
     if !args.skip_daemon {

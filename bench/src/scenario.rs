@@ -32,6 +32,9 @@ pub struct Setup {
     pub traffic: Option<traffic::Plan>,
     /// Stanzas per number of the backlog phase, if asked for.
     pub backlog: Option<usize>,
+    /// A pause once memory right after pairing is read, the subject still
+    /// running, for a look from outside.
+    pub hold_after_pairing: Duration,
 }
 
 /// Generous ceilings so a broken run ends instead of hanging.
@@ -160,6 +163,14 @@ async fn run_in(setup: &Setup, kind: Kind, n: usize, dir: &Path) -> anyhow::Resu
     reopened(kind, &s, &mock, &socket, &numbers[1..], n).await?;
     settle().await;
     let paired = proc::read(s.pid())?;
+    if !setup.hold_after_pairing.is_zero() {
+        eprintln!(
+            "  holding {:?} after pairing: pid {}",
+            setup.hold_after_pairing,
+            s.pid()
+        );
+        tokio::time::sleep(setup.hold_after_pairing).await;
+    }
     s.stop(LIMIT).await?;
 
     eprintln!("  restart with defaults");
