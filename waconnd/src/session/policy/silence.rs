@@ -19,14 +19,14 @@ use waconn_proto::SessionState;
 
 use super::Effect;
 use crate::session::model::{Model, Phase};
+use crate::time::after;
 
 use SessionState as S;
 
 /// Whether a connection that last received data at `last_data` (epoch ms)
 /// is silent at `now` for `window`.
 pub fn is_silent(last_data: i64, now: i64, window: Duration) -> bool {
-    let window = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    now.saturating_sub(last_data) >= window
+    now >= after(last_data, window)
 }
 
 /// How often the daemon looks for silent connections: often enough that
@@ -45,10 +45,9 @@ pub fn heard_last(m: &mut Model, last_data: i64, window: Duration, now: i64, fx:
     if !is_silent(last_data, now, window) {
         return;
     }
-    let quiet = Duration::from_millis(u64::try_from(now - last_data).unwrap_or(0));
     let why = format!(
         "nothing received from WhatsApp for {}s; leaving the silent connection for a new one",
-        quiet.as_secs()
+        (now - last_data) / 1000
     );
     m.set(S::Disconnected, why.clone(), now);
     m.failure = Some(why);
