@@ -132,8 +132,23 @@ fn main() -> anyhow::Result<()> {
     match args.command {
         #[cfg(feature = "test-peer")]
         Some(Inner::BareClients(options)) => runtime.block_on(bare::child::run(options)),
-        Some(Inner::Failover(options)) => runtime.block_on(failover::run(options)),
-        None => runtime.block_on(measure(args)),
+        Some(Inner::Failover(options)) => runtime.block_on(until_stopped(failover::run(options))),
+        None => runtime.block_on(until_stopped(measure(args))),
+    }
+}
+
+/// Runs `work` until it ends or the bench is asked to stop (SIGINT,
+/// SIGTERM): then `work` is dropped, which stops what it started (its
+/// daemons, bare clients and PostgreSQL servers stop when dropped) and
+/// removes its files.
+async fn until_stopped(work: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        result = work => result,
+        _ = interrupt.recv() => anyhow::bail!("interrupted (SIGINT): what the run started is stopped"),
+        _ = terminate.recv() => anyhow::bail!("stopped (SIGTERM): what the run started is stopped"),
     }
 }
 
