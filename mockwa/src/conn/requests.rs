@@ -85,6 +85,7 @@ fn request(shared: &Shared, account: &Account, node: &Node) -> Node {
         Some("encrypt") => encrypt(shared, account, &id, node),
         Some("w:sync:app:state") => app_state_sync(shared, account, &id, node),
         Some("usync") => usync(&id, node),
+        Some("abt") => ab_props(&id, node),
         Some("md") if node.get_optional_child("remove-companion-device").is_some() => {
             if shared.registry().remove(&account.0, account.1) {
                 shared.forget_device(account);
@@ -98,6 +99,32 @@ fn request(shared: &Shared, account: &Account, node: &Node) -> Node {
         }
         _ => nodes::iq_result(&id),
     }
+}
+
+/// The hash of the A/B props the mock serves: none, the same for every
+/// device and every login.
+const AB_PROPS_HASH: &str = "mockwa-ab-props-1";
+
+/// The A/B props (`<iq xmlns="abt"><props protocol="1" hash?/>`), as
+/// wacore `iq/props.rs` documents the server's answer (WA Web's
+/// `WASmaxInAbPropsConfigs`): `<props protocol ab_key hash refresh>` with
+/// its `<prop>`s. The mock runs no experiments, so it sends none; a client
+/// that already holds the current hash gets an empty delta
+/// (`delta_update="true"`), as an unchanged config is.
+fn ab_props(id: &str, node: &Node) -> Node {
+    let known = node
+        .get_optional_child("props")
+        .and_then(|props| attr(props, "hash"))
+        .is_some_and(|hash| hash == AB_PROPS_HASH);
+    let mut props = NodeBuilder::new("props")
+        .attr("protocol", "1")
+        .attr("ab_key", "mockwa")
+        .attr("hash", AB_PROPS_HASH)
+        .attr("refresh", "86400");
+    if known {
+        props = props.attr("delta_update", "true");
+    }
+    nodes::iq_result_with(id, vec![props.build()])
 }
 
 /// A device-list query (`<usync>` with `<devices/>`): every number is a
@@ -219,4 +246,47 @@ fn app_state_sync(shared: &Shared, account: &Account, id: &str, node: &Node) -> 
         id,
         vec![NodeBuilder::new("sync").children(collections).build()],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use wacore::iq::props::PropsSpec;
+    use wacore::iq::spec::IqSpec;
+
+    use super::*;
+
+    fn request(hash: Option<&str>) -> Node {
+        let mut props = NodeBuilder::new("props").attr("protocol", "1");
+        if let Some(hash) = hash {
+            props = props.attr("hash", hash);
+        }
+        NodeBuilder::new("iq")
+            .attr("xmlns", "abt")
+            .attr("type", "get")
+            .children([props.build()])
+            .build()
+    }
+
+    #[test]
+    fn the_ab_props_parse_as_the_client_reads_them_and_a_known_hash_gets_a_delta() {
+        let full = ab_props("1", &request(None));
+        let parsed = PropsSpec::new()
+            .parse_response(&full.as_node_ref())
+            .expect("the client parses the answer");
+        assert_eq!(parsed.hash.as_deref(), Some(AB_PROPS_HASH));
+        assert!(!parsed.delta_update);
+        assert!(parsed.experiment_props.is_empty());
+
+        let again = ab_props("2", &request(Some(AB_PROPS_HASH)));
+        let parsed = PropsSpec::with_hash(AB_PROPS_HASH)
+            .parse_response(&again.as_node_ref())
+            .expect("the client parses the delta");
+        assert!(parsed.delta_update);
+
+        let stale = ab_props("3", &request(Some("older")));
+        let parsed = PropsSpec::with_hash("older")
+            .parse_response(&stale.as_node_ref())
+            .expect("the client parses the full answer");
+        assert!(!parsed.delta_update, "a stale hash gets the whole config");
+    }
 }
